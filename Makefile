@@ -1,0 +1,49 @@
+# Every target sets up what it needs: a fresh clone needs only Python 3.11+ and make.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+MANAGE := $(BIN)/python manage.py
+INSTALLED := $(VENV)/.installed
+ADDRESS ?= 127.0.0.1:8000
+
+.DEFAULT_GOAL := help
+.PHONY: help run test lint format migrations-check check demo admin-user clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
+
+$(INSTALLED): requirements.txt requirements-dev.txt
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (PYTHON=python3.11 make ...).")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+run: $(INSTALLED) ## Set up, load the demo and serve the site at http://127.0.0.1:8000 (SQLite)
+	$(MANAGE) migrate --no-input
+	$(MANAGE) load_demo
+	$(MANAGE) create_demo_admin
+	$(MANAGE) runserver $(ADDRESS)
+
+test: $(INSTALLED) ## Run the whole test suite (SQLite; set DATABASE_URL for PostgreSQL)
+	$(BIN)/pytest
+
+lint: $(INSTALLED) ## Check style with ruff
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(INSTALLED) ## Reformat the code with ruff
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+migrations-check: $(INSTALLED) ## Fail if a model change has no migration
+	DJANGO_SETTINGS_MODULE=foreignpolicy.settings.test $(MANAGE) makemigrations --check --dry-run
+
+check: lint migrations-check test ## Everything CI checks, on the database DATABASE_URL names
+
+demo: $(INSTALLED) ## Migrate and (re)load the demo content without serving
+	$(MANAGE) migrate --no-input
+	$(MANAGE) load_demo
+
+clean: ## Remove the virtual environment, the SQLite database and local files
+	rm -rf $(VENV) db.sqlite3 var staticfiles

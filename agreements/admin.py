@@ -1,0 +1,53 @@
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from foreignpolicy.admin import RecordAdmin, VocabularyAdmin
+
+from .models import Agreement, AgreementStatus, AgreementType
+
+
+@admin.register(AgreementType)
+class AgreementTypeAdmin(VocabularyAdmin):
+    pass
+
+
+@admin.register(AgreementStatus)
+class AgreementStatusAdmin(admin.ModelAdmin):
+    list_display = ["name_es", "name_en", "code"]
+    fields = ["code", ("name_es", "name_en"), "position"]
+    readonly_fields = ["code"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Agreement)
+class AgreementAdmin(RecordAdmin):
+    title_field = "title"
+    list_display = ["title_es", "title_en", "short_title", "type", "status", "signed_on", "in_force_on", "published"]
+    list_filter = ["is_published", "status", "type", "directorate", "topics", "signed_on", "in_force_on"]
+    list_select_related = ["type", "status"]
+    search_fields = ["title_en", "title_es", "short_title", "slug", "summary_en", "summary_es"]
+    autocomplete_fields = ["type", "directorate", "countries", "organisations", "topics"]
+    date_hierarchy = "signed_on"
+    fieldsets = [
+        (None, {"fields": [("title_es", "title_en"), ("short_title", "slug"), ("type", "status"), "is_published"]}),
+        (_("Parties"), {"fields": ["countries", "organisations", "directorate", "topics"]}),
+        (
+            _("Milestones"),
+            {
+                "fields": [
+                    ("signed_on", "signed_on_precision"),
+                    ("in_force_on", "in_force_on_precision"),
+                    ("ended_on", "ended_on_precision"),
+                ],
+                "description": _(
+                    "A date known only to the year or month: enter its first day and choose the precision."
+                ),
+            },
+        ),
+        (_("Texts"), {"fields": [("summary_es", "summary_en"), "source_url"]}),
+    ]

@@ -1,0 +1,140 @@
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from directorates.models import Directorate
+from foreignpolicy.models import Country, Organisation, PublishableQuerySet, Record, Topic, Vocabulary
+from foreignpolicy.partial_dates import PartialDateAttribute, precision_field
+from foreignpolicy.text import Translated
+
+
+class AgreementType(Vocabulary):
+    class Meta(Vocabulary.Meta):
+        verbose_name = _("agreement type")
+        verbose_name_plural = _("agreement types")
+
+
+class AgreementStatus(models.Model):
+    """The four fixed stages of an agreement; staff may reword the names, not the codes."""
+
+    UNDER_NEGOTIATION = "under_negotiation"
+    SIGNED = "signed"
+    IN_FORCE = "in_force"
+    TERMINATED = "terminated"
+
+    code = models.SlugField(_("code"), max_length=30, primary_key=True)
+    name_en = models.CharField(_("name (English)"), max_length=100)
+    name_es = models.CharField(_("name (Spanish)"), max_length=100)
+    position = models.PositiveSmallIntegerField(_("display order"), default=0)
+
+    name = Translated("name")
+
+    class Meta:
+        verbose_name = _("agreement status")
+        verbose_name_plural = _("agreement statuses")
+        ordering = ["position"]
+
+    def __str__(self):
+        return self.name
+
+    def lookup_keys(self):
+        return [self.code, self.code.replace("_", "-"), self.name_en, self.name_es]
+
+    @property
+    def export_key(self):
+        return self.code
+
+
+class AgreementQuerySet(PublishableQuerySet):
+    def for_list(self):
+        return self.select_related("type", "status", "directorate").prefetch_related(
+            "countries", "organisations", "topics"
+        )
+
+    def for_export(self):
+        return self.for_list().order_by("slug")
+
+
+class Agreement(Record):
+    """A treaty, trade agreement, strategic partnership or memorandum Peru is party to."""
+
+    title_en = models.CharField(_("title (English)"), max_length=300, blank=True)
+    title_es = models.CharField(_("title (Spanish)"), max_length=300, blank=True)
+    short_title = models.CharField(
+        _("short title"), max_length=60, blank=True, help_text=_("For example TPP-11 or ACE 58.")
+    )
+    type = models.ForeignKey(AgreementType, verbose_name=_("type"), on_delete=models.PROTECT, related_name="agreements")
+    status = models.ForeignKey(
+        AgreementStatus, verbose_name=_("status"), on_delete=models.PROTECT, related_name="agreements"
+    )
+    countries = models.ManyToManyField(
+        Country,
+        verbose_name=_("countries"),
+        blank=True,
+        related_name="agreements",
+        help_text=_("Counterpart countries; Peru is implied."),
+    )
+    organisations = models.ManyToManyField(
+        Organisation,
+        verbose_name=_("organisations"),
+        blank=True,
+        related_name="agreements",
+        help_text=_("Counterpart organisations and blocs."),
+    )
+    directorate = models.ForeignKey(
+        Directorate,
+        verbose_name=_("responsible directorate"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="agreements",
+    )
+    topics = models.ManyToManyField(Topic, verbose_name=_("topics"), blank=True, related_name="agreements")
+    signed_on = models.DateField(_("signed on"), null=True, blank=True)
+    signed_on_precision = precision_field()
+    in_force_on = models.DateField(_("in force since"), null=True, blank=True)
+    in_force_on_precision = precision_field()
+    ended_on = models.DateField(_("ended on"), null=True, blank=True)
+    ended_on_precision = precision_field()
+    summary_en = models.TextField(_("summary (English)"), blank=True)
+    summary_es = models.TextField(_("summary (Spanish)"), blank=True)
+    source_url = models.URLField(_("source"), max_length=500, blank=True)
+
+    title = Translated("title")
+    summary = Translated("summary")
+    signed = PartialDateAttribute("signed_on")
+    in_force = PartialDateAttribute("in_force_on")
+    ended = PartialDateAttribute("ended_on")
+
+    objects = AgreementQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("agreement")
+        verbose_name_plural = _("agreements")
+        ordering = ["-signed_on", "title_en"]
+        indexes = [
+            models.Index(fields=["signed_on"]),
+            models.Index(fields=["in_force_on"]),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def clean(self):
+        errors = {}
+        if not (self.title_en.strip() or self.title_es.strip()):
+            errors["title_en"] = _("Give the title in English, in Spanish or in both.")
+        # Compare whole periods, so that "2009" may stand beside "2009-05-12".
+        if self.signed and self.in_force and self.in_force.end < self.signed.start:
+            errors["in_force_on"] = _("Entry into force (%(in_force)s) is before the signature (%(signed)s).") % {
+                "in_force": self.in_force.isoformat(),
+                "signed": self.signed.isoformat(),
+            }
+        start = self.in_force or self.signed
+        if start and self.ended and self.ended.end < start.start:
+            errors["ended_on"] = _("The end (%(ended)s) is before %(start)s.") % {
+                "ended": self.ended.isoformat(),
+                "start": start.isoformat(),
+            }
+        if errors:
+            raise ValidationError(errors)

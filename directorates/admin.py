@@ -1,0 +1,37 @@
+from django import forms
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from foreignpolicy.admin import RecordAdmin
+
+from .models import Directorate, closes_a_cycle
+
+
+class DirectorateForm(forms.ModelForm):
+    class Meta:
+        model = Directorate
+        fields = "__all__"  # noqa: DJ007 - the admin's fieldsets choose the fields
+
+    def clean_parent(self):
+        parent = self.cleaned_data.get("parent")
+        if parent and self.instance.pk:
+            parent_of = dict(Directorate.objects.values_list("pk", "parent_id"))
+            if closes_a_cycle(self.instance.pk, parent.pk, parent_of):
+                raise forms.ValidationError(_("This would make the directorate part of itself."))
+        return parent
+
+
+@admin.register(Directorate)
+class DirectorateAdmin(RecordAdmin):
+    form = DirectorateForm
+    title_field = "name"
+    list_display = ["name_es", "name_en", "acronym", "parent", "position", "published", "updated_at"]
+    list_filter = ["is_published", "parent", "topics"]
+    list_select_related = ["parent"]
+    search_fields = ["name_en", "name_es", "acronym", "slug", "summary_en", "summary_es"]
+    autocomplete_fields = ["parent", "topics"]
+    fieldsets = [
+        (None, {"fields": [("name_es", "name_en"), ("acronym", "slug"), ("parent", "position"), "is_published"]}),
+        (_("Texts"), {"fields": [("summary_es", "summary_en"), ("body_es", "body_en")]}),
+        (_("Topics"), {"fields": ["topics"]}),
+    ]

@@ -1,0 +1,72 @@
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from foreignpolicy.models import PublishableQuerySet, Record, Topic
+from foreignpolicy.text import Translated
+
+
+class DirectorateQuerySet(PublishableQuerySet):
+    def for_list(self):
+        return self.select_related("parent").prefetch_related("topics")
+
+    def for_export(self):
+        return self.select_related("parent").prefetch_related("topics").order_by("position", "slug")
+
+
+class Directorate(Record):
+    """A unit of the ministry: a directorate-general, a directorate or a department."""
+
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("part of"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+    )
+    acronym = models.CharField(_("acronym"), max_length=20, blank=True)
+    name_en = models.CharField(_("name (English)"), max_length=200, blank=True)
+    name_es = models.CharField(_("name (Spanish)"), max_length=200, blank=True)
+    summary_en = models.TextField(_("summary (English)"), blank=True)
+    summary_es = models.TextField(_("summary (Spanish)"), blank=True)
+    body_en = models.TextField(_("body text (English)"), blank=True, help_text=_("Markdown."))
+    body_es = models.TextField(_("body text (Spanish)"), blank=True, help_text=_("Markdown."))
+    topics = models.ManyToManyField(Topic, verbose_name=_("topics"), blank=True, related_name="directorates")
+    position = models.PositiveIntegerField(
+        _("display order"), default=0, help_text=_("Order among the units of the same parent.")
+    )
+
+    name = Translated("name")
+    summary = Translated("summary")
+    body = Translated("body")
+
+    objects = DirectorateQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("directorate")
+        verbose_name_plural = _("directorates")
+        ordering = ["position", "name_en"]
+
+    def __str__(self):
+        return f"{self.name} ({self.acronym})" if self.acronym else self.name
+
+    def clean(self):
+        if not (self.name_en.strip() or self.name_es.strip()):
+            raise ValidationError({"name_en": _("Give the name in English, in Spanish or in both.")})
+
+
+def closes_a_cycle(pk, parent_pk, parent_of):
+    """Whether making `parent_pk` the parent of `pk` makes a unit its own ancestor.
+
+    `parent_of` maps every unit's key to its parent's key; keys may be primary keys or,
+    during an import, slugs.
+    """
+    seen = set()
+    ancestor = parent_pk
+    while ancestor is not None and ancestor not in seen:
+        if ancestor == pk:
+            return True
+        seen.add(ancestor)
+        ancestor = parent_of.get(ancestor)
+    return False

@@ -1,0 +1,65 @@
+from django.utils.translation import gettext as _
+
+from foreignpolicy.columns import Column, PositionWidget, PublishedWidget, RecordWidget, VocabularyWidget
+from foreignpolicy.importing import RecordResource
+from foreignpolicy.models import Topic
+
+from .models import Directorate, closes_a_cycle
+
+
+class DirectorateResource(RecordResource):
+    title_columns = ("name_en", "name_es")
+
+    slug = Column("slug")
+    acronym = Column("acronym")
+    name_en = Column("name_en")
+    name_es = Column("name_es")
+    parent = Column("parent", RecordWidget(Directorate, label=_("directorate"), by_acronym=True))
+    summary_en = Column("summary_en")
+    summary_es = Column("summary_es")
+    body_en = Column("body_en")
+    body_es = Column("body_es")
+    topics = Column("topics", VocabularyWidget(Topic, label=_("topic"), many=True), relations=["topics"])
+    position = Column("position", PositionWidget())
+    published = Column("published", PublishedWidget(), attribute="is_published")
+
+    class Meta:
+        model = Directorate
+        name = "directorates"
+        fields = (
+            "slug",
+            "acronym",
+            "name_en",
+            "name_es",
+            "parent",
+            "summary_en",
+            "summary_es",
+            "body_en",
+            "body_es",
+            "topics",
+            "position",
+            "published",
+        )
+        export_order = fields
+        import_id_fields = ("slug",)
+
+    def check_plan(self, plan):
+        if "parent" not in plan.present:
+            return
+        parent_of = dict(Directorate.objects.values_list("slug", "parent__slug"))
+        in_file = [row for row in plan.rows if "parent" in row.values]
+        for row in in_file:
+            parent = row.values["parent"]
+            parent_of[row.slug] = parent.slug if parent else None
+        for row in in_file:
+            parent = row.values["parent"]
+            if parent and closes_a_cycle(row.slug, parent.slug, parent_of):
+                plan.add(
+                    row.number,
+                    "parent",
+                    _(
+                        "“%(parent)s” is “%(slug)s” itself or one of its sub-units, "
+                        "so a directorate would be part of itself."
+                    )
+                    % {"parent": parent.slug, "slug": row.slug},
+                )

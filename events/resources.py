@@ -1,0 +1,69 @@
+from django.utils.translation import gettext as _
+
+from agreements.models import Agreement
+from directorates.models import Directorate
+from foreignpolicy.columns import (
+    Column,
+    PartialDateWidget,
+    PartiesWidget,
+    PublishedWidget,
+    RecordWidget,
+    VocabularyWidget,
+)
+from foreignpolicy.importing import RecordResource
+from foreignpolicy.models import Country, Organisation, Topic
+
+from .models import Event, EventType
+
+
+class EventResource(RecordResource):
+    slug = Column("slug")
+    title_en = Column("title_en")
+    title_es = Column("title_es")
+    date = Column("date", PartialDateWidget(), attribute="when")
+    end_date = Column("end_date", PartialDateWidget(), attribute="until")
+    type = Column("type", VocabularyWidget(EventType, label=_("event type")))
+    location = Column("location")
+    country = Column("country", VocabularyWidget(Country, label=_("country")))
+    participants = Column(
+        "participants",
+        PartiesWidget(Country, Organisation, label=_("country or organisation")),
+        relations=["countries", "organisations"],
+    )
+    directorates = Column(
+        "directorates",
+        RecordWidget(Directorate, label=_("directorate"), many=True, by_acronym=True),
+        relations=["directorates"],
+    )
+    agreements = Column(
+        "agreements", RecordWidget(Agreement, label=_("agreement"), many=True), relations=["agreements"]
+    )
+    topics = Column("topics", VocabularyWidget(Topic, label=_("topic"), many=True), relations=["topics"])
+    summary_en = Column("summary_en")
+    summary_es = Column("summary_es")
+    source_url = Column("source_url")
+    published = Column("published", PublishedWidget(), attribute="is_published")
+
+    class Meta:
+        model = Event
+        name = "events"
+        fields = (
+            "slug",
+            "title_en",
+            "title_es",
+            "date",
+            "end_date",
+            "type",
+            "location",
+            "country",
+            "participants",
+            "directorates",
+            "agreements",
+            "topics",
+            "summary_en",
+            "summary_es",
+            "source_url",
+            "published",
+        )
+        export_order = fields
+        import_id_fields = ("slug",)

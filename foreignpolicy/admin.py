@@ -1,0 +1,107 @@
+"""The admin shared by the three apps: who changed what, publishing in bulk, and the
+reference vocabularies."""
+
+from django.contrib import admin, messages
+from django.contrib.admin.models import CHANGE, LogEntry
+from django.contrib.contenttypes.models import ContentType
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
+
+from .importing import describe_changes
+from .models import Country, Organisation, Topic
+
+admin.site.site_header = _("foreignpolicy — Ministry of Foreign Affairs of Peru")
+admin.site.site_title = _("foreignpolicy administration")
+admin.site.index_title = _("Content")
+
+
+class RecordAdmin(admin.ModelAdmin):
+    """Admin behaviour every record kind shares."""
+
+    actions = ["publish", "unpublish"]
+    list_per_page = 50
+    save_on_top = True
+
+    def get_prepopulated_fields(self, request, obj=None):
+        return {"slug": (self.title_field + "_en", self.title_field + "_es")}
+
+    def construct_change_message(self, request, form, formsets, add=False):
+        # Django records which fields changed; staff auditing a record want the values.
+        if add or not form.changed_data:
+            return super().construct_change_message(request, form, formsets, add)
+        changes = [
+            (name, display(form.initial.get(name)), display(form.cleaned_data.get(name))) for name in form.changed_data
+        ]
+        return describe_changes(changes)
+
+    @admin.action(description=_("Publish the selected records"), permissions=["change"])
+    def publish(self, request, queryset):
+        self.set_published(request, queryset, True)
+
+    @admin.action(description=_("Return the selected records to draft"), permissions=["change"])
+    def unpublish(self, request, queryset):
+        self.set_published(request, queryset, False)
+
+    def set_published(self, request, queryset, published):
+        records = list(queryset.exclude(is_published=published))
+        queryset.filter(pk__in=[record.pk for record in records]).update(is_published=published)
+        message = gettext("published: no → yes.") if published else gettext("published: yes → no.")
+        LogEntry.objects.bulk_create(
+            LogEntry(
+                user_id=request.user.pk,
+                content_type_id=ContentType.objects.get_for_model(self.model).pk,
+                object_id=str(record.pk),
+                object_repr=str(record)[:200],
+                action_flag=CHANGE,
+                change_message=message,
+            )
+            for record in records
+        )
+        self.message_user(
+            request,
+            ngettext("%(count)d record changed.", "%(count)d records changed.", len(records)) % {"count": len(records)},
+            messages.SUCCESS,
+        )
+
+    @admin.display(description=_("published"), boolean=True, ordering="is_published")
+    def published(self, obj):
+        return obj.is_published
+
+
+def display(value):
+    if hasattr(value, "all"):
+        value = list(value.all())
+    if isinstance(value, (list, tuple, set)) or hasattr(value, "__iter__") and not isinstance(value, str):
+        return "; ".join(sorted(str(item) for item in value))
+    return "" if value is None else str(value)
+
+
+class VocabularyAdmin(admin.ModelAdmin):
+    list_display = ["name_en", "name_es", "slug", "position"]
+    list_editable = ["position"]
+    search_fields = ["name_en", "name_es", "slug"]
+    prepopulated_fields = {"slug": ("name_en",)}
+    fields = [("name_en", "name_es"), "slug", "position"]
+
+
+@admin.register(Topic)
+class TopicAdmin(VocabularyAdmin):
+    pass
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(VocabularyAdmin):
+    list_display = ["name_en", "name_es", "acronym_en", "acronym_es", "slug"]
+    list_editable = []
+    search_fields = ["name_en", "name_es", "acronym_en", "acronym_es", "slug"]
+    fields = [("name_en", "name_es"), ("acronym_en", "acronym_es"), "slug", "position"]
+
+
+@admin.register(Country)
+class CountryAdmin(admin.ModelAdmin):
+    list_display = ["name_en", "name_es", "code", "alpha3"]
+    search_fields = ["name_en", "name_es", "code", "alpha3"]
+    fields = [("name_en", "name_es"), ("code", "alpha3"), "other_names"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["code", "alpha3"] if obj else []

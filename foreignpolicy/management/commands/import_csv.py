@@ -1,0 +1,71 @@
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from foreignpolicy.registry import RESOURCES, resource_for
+from foreignpolicy.tabular import FileProblem, read_csv
+
+IMPORT_ACCOUNT = "import"
+
+
+class Command(BaseCommand):
+    help = "Import directorates, agreements or events from a CSV file in the documented format (docs/csv-format.md)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("kind", choices=sorted(RESOURCES))
+        parser.add_argument("file", type=Path)
+        parser.add_argument("--dry-run", action="store_true", help="Check the file and report, writing nothing.")
+        parser.add_argument(
+            "--user",
+            help=f"Username recorded in the change history (default: a non-login account named “{IMPORT_ACCOUNT}”).",
+        )
+        parser.add_argument(
+            "--language",
+            choices=[code for code, _name in settings.LANGUAGES],
+            default=settings.LANGUAGE_CODE,
+            help="Language of the messages (default: %(default)s).",
+        )
+
+    def handle(self, kind, file, dry_run, user, language, **options):
+        with translation.override(language):
+            self.run(kind, file, dry_run, self.account(user))
+
+    def run(self, kind, file, dry_run, account):
+        try:
+            dataset = read_csv(file.read_bytes())
+        except OSError as error:
+            raise CommandError(
+                _("Cannot read %(file)s: %(reason)s.") % {"file": file, "reason": error.strerror}
+            ) from error
+        except FileProblem as problem:
+            raise CommandError(f"{file.name}: {problem} " + _("Nothing was imported.")) from problem
+        result = resource_for(kind).import_data(
+            dataset, dry_run=dry_run, use_transactions=True, user=account, file_name=file.name
+        )
+        if result.problems:
+            for problem in result.problems:
+                self.stderr.write(str(problem))
+            found = ngettext("%(count)d problem found", "%(count)d problems found", len(result.problems)) % {
+                "count": len(result.problems)
+            }
+            raise CommandError(f"{file.name}: {found}; " + _("nothing was imported. Correct the file and run again."))
+        prefix = _("Dry run, nothing written: ") if dry_run else ""
+        self.stdout.write(self.style.SUCCESS(f"{prefix}{file.name}: {result.summary()}"))
+
+    def account(self, username):
+        User = get_user_model()
+        if username:
+            try:
+                return User.objects.get(username=username)
+            except User.DoesNotExist as error:
+                raise CommandError(f"No user named “{username}”.") from error
+        account, created = User.objects.get_or_create(username=IMPORT_ACCOUNT, defaults={"is_active": False})
+        if created:
+            account.set_unusable_password()
+            account.save(update_fields=["password"])
+        return account

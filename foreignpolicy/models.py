@@ -1,0 +1,122 @@
+"""The shared base of the three record kinds, and the vocabularies they all use."""
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from .text import Translated
+
+
+class PublishableQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(is_published=True)
+
+    def drafts(self):
+        return self.filter(is_published=False)
+
+
+class Record(models.Model):
+    """A directorate, agreement or event: slugged, timestamped, draft or published."""
+
+    slug = models.SlugField(_("slug"), max_length=120, unique=True)
+    is_published = models.BooleanField(
+        _("published"), default=False, help_text=_("Drafts are never shown to the public.")
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("last modified"), auto_now=True)
+
+    objects = PublishableQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+
+class Vocabulary(models.Model):
+    """An entry of a reference list (topic, type, organisation) named in both languages."""
+
+    slug = models.SlugField(_("slug"), max_length=80, unique=True)
+    name_en = models.CharField(_("name (English)"), max_length=200)
+    name_es = models.CharField(_("name (Spanish)"), max_length=200)
+    position = models.PositiveSmallIntegerField(_("display order"), default=0)
+
+    name = Translated("name")
+
+    class Meta:
+        abstract = True
+        ordering = ["position", "name_en"]
+
+    def __str__(self):
+        return self.name
+
+    def lookup_keys(self):
+        """Every spelling a spreadsheet may use for this entry."""
+        return [self.slug, self.name_en, self.name_es]
+
+    @property
+    def export_key(self):
+        return self.slug
+
+
+class Topic(Vocabulary):
+    class Meta(Vocabulary.Meta):
+        verbose_name = _("topic")
+        verbose_name_plural = _("topics")
+
+
+class Organisation(Vocabulary):
+    acronym_en = models.CharField(_("acronym (English)"), max_length=30, blank=True)
+    acronym_es = models.CharField(_("acronym (Spanish)"), max_length=30, blank=True)
+
+    acronym = Translated("acronym")
+
+    class Meta(Vocabulary.Meta):
+        verbose_name = _("international organisation")
+        verbose_name_plural = _("international organisations")
+
+    def __str__(self):
+        return self.acronym or self.name
+
+    def lookup_keys(self):
+        return [*super().lookup_keys(), self.acronym_en, self.acronym_es]
+
+    @property
+    def export_key(self):
+        return self.acronym_en or self.name_en
+
+    def clean(self):
+        clashes = {
+            field: _("%(code)s is an ISO country code; choose another acronym.") % {"code": value}
+            for field in ("acronym_en", "acronym_es")
+            if (value := getattr(self, field).strip()) and Country.objects.filter(code__iexact=value).exists()
+        }
+        if clashes:
+            raise ValidationError(clashes)
+
+
+class Country(models.Model):
+    """An ISO 3166-1 country, named in both languages."""
+
+    code = models.CharField(_("ISO 3166-1 alpha-2 code"), max_length=2, primary_key=True)
+    alpha3 = models.CharField(_("ISO 3166-1 alpha-3 code"), max_length=3, unique=True)
+    name_en = models.CharField(_("name (English)"), max_length=100)
+    name_es = models.CharField(_("name (Spanish)"), max_length=100)
+    other_names = models.TextField(
+        _("other names"), blank=True, help_text=_("Other spellings an import accepts, separated by “;”.")
+    )
+
+    name = Translated("name")
+
+    class Meta:
+        verbose_name = _("country")
+        verbose_name_plural = _("countries")
+        ordering = ["name_en"]
+
+    def __str__(self):
+        return self.name
+
+    def lookup_keys(self):
+        return [self.code, self.alpha3, self.name_en, self.name_es, *self.other_names.split(";")]
+
+    @property
+    def export_key(self):
+        return self.code

@@ -1,0 +1,16 @@
+"""The record kinds that move in and out as files, by the name the commands use.
+
+Named by dotted path, so that this base package does not import the apps built on it.
+"""
+
+from django.utils.module_loading import import_string
+
+RESOURCES = {
+    "directorates": "directorates.resources.DirectorateResource",
+    "agreements": "agreements.resources.AgreementResource",
+    "events": "events.resources.EventResource",
+}
+
+
+def resource_for(kind):
+    return import_string(RESOURCES[kind])()

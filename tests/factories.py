@@ -1,0 +1,44 @@
+"""factory_boy factories for the three record kinds; vocabularies come from the data migrations."""
+
+import datetime
+
+import factory
+
+from agreements.models import Agreement, AgreementStatus, AgreementType
+from directorates.models import Directorate
+from events.models import Event, EventType
+
+
+class DirectorateFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Directorate
+
+    name_en = factory.Sequence(lambda n: f"Directorate {n}")
+    name_es = factory.Sequence(lambda n: f"Dirección {n}")
+    slug = factory.Sequence(lambda n: f"directorate-{n}")
+    is_published = True
+
+
+class AgreementFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Agreement
+
+    title_en = factory.Sequence(lambda n: f"Agreement {n}")
+    title_es = factory.Sequence(lambda n: f"Acuerdo {n}")
+    slug = factory.Sequence(lambda n: f"agreement-{n}")
+    type = factory.LazyFunction(lambda: AgreementType.objects.get(slug="free-trade-agreement"))
+    status = factory.LazyFunction(lambda: AgreementStatus.objects.get(code="in_force"))
+    signed_on = datetime.date(2006, 4, 12)
+    is_published = True
+
+
+class EventFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Event
+
+    title_en = factory.Sequence(lambda n: f"Event {n}")
+    title_es = factory.Sequence(lambda n: f"Evento {n}")
+    slug = factory.Sequence(lambda n: f"event-{n}")
+    date = datetime.date(2025, 12, 10)
+    type = factory.LazyFunction(lambda: EventType.objects.get(slug="summit"))
+    is_published = True

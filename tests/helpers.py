@@ -1,0 +1,6 @@
+def problems(result):
+    return [str(problem) for problem in result.problems]
+
+
+def csv_text(*lines):
+    return "\n".join(lines) + "\n"
