@@ -1,4 +1,4 @@
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 
 from foreignpolicy.columns import Column, PositionWidget, PublishedWidget, RecordWidget, VocabularyWidget
 from foreignpolicy.importing import RecordResource

@@ -1,9 +1,13 @@
 """The admin shared by the three apps: who changed what, publishing in bulk, and the
 reference vocabularies."""
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import QuerySet
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
@@ -21,6 +25,7 @@ class RecordAdmin(admin.ModelAdmin):
     actions = ["publish", "unpublish"]
     list_per_page = 50
     save_on_top = True
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     def get_prepopulated_fields(self, request, obj=None):
         return {"slug": (self.title_field + "_en", self.title_field + "_es")}
@@ -30,7 +35,8 @@ class RecordAdmin(admin.ModelAdmin):
         if add or not form.changed_data:
             return super().construct_change_message(request, form, formsets, add)
         changes = [
-            (name, display(form.initial.get(name)), display(form.cleaned_data.get(name))) for name in form.changed_data
+            (name, display(initial_value(form, name)), display(form.cleaned_data.get(name)))
+            for name in form.changed_data
         ]
         return describe_changes(changes)
 
@@ -68,10 +74,20 @@ class RecordAdmin(admin.ModelAdmin):
         return obj.is_published
 
 
+def initial_value(form, name):
+    value = form.initial.get(name)
+    field = form.fields.get(name)
+    # A form's initial foreign key is a bare primary key; the history should name the record.
+    if isinstance(field, forms.ModelChoiceField) and not isinstance(field, forms.ModelMultipleChoiceField):
+        try:
+            return field.to_python(value)
+        except ValidationError:
+            return value
+    return value
+
+
 def display(value):
-    if hasattr(value, "all"):
-        value = list(value.all())
-    if isinstance(value, (list, tuple, set)) or hasattr(value, "__iter__") and not isinstance(value, str):
+    if isinstance(value, (list, tuple, set, QuerySet)):
         return "; ".join(sorted(str(item) for item in value))
     return "" if value is None else str(value)
 

@@ -260,7 +260,7 @@ def split_slugs(values):
 
 
 def quoted(names):
-    return ", ".join(f"“{name}”" for name in names)
+    return ", ".join(_("“%(value)s”") % {"value": name} for name in names)
 
 
 def capitalise(text):

@@ -82,7 +82,8 @@ def test_parties_mix_countries_by_any_code_or_name_with_organisations(import_csv
         "agreements",
         csv_text(
             "title_en,type,status,parties",
-            "X,multilateral-agreement,in_force,CL;CHN;Canada;Corea del Sur;Turkey;U.S.A.;EU;Mercosur;Comunidad Andina;OMC",
+            "X,multilateral-agreement,in_force,"
+            "CL;CHN;Canada;Corea del Sur;Turkey;U.S.A.;EU;Mercosur;Comunidad Andina;OMC",
         ),
     )
     assert problems(result) == []

@@ -1,0 +1,153 @@
+import pytest
+from django.contrib.admin.models import LogEntry
+from django.contrib.auth.models import Permission
+from django.urls import reverse
+
+from agreements.models import Agreement, AgreementStatus
+from directorates.models import Directorate
+from events.models import Event
+from tests.factories import AgreementFactory, DirectorateFactory, EventFactory
+
+pytestmark = pytest.mark.django_db
+
+MODELS = [
+    "directorates_directorate",
+    "agreements_agreement",
+    "agreements_agreementtype",
+    "agreements_agreementstatus",
+    "events_event",
+    "events_eventtype",
+    "foreignpolicy_topic",
+    "foreignpolicy_organisation",
+    "foreignpolicy_country",
+]
+
+
+@pytest.fixture(autouse=True)
+def english_admin(settings):
+    """Staff whose browser asks for no language get the default; these tests read English."""
+    settings.LANGUAGE_CODE = "en"
+
+
+@pytest.fixture
+def records():
+    parent = DirectorateFactory(slug="dg")
+    directorate = DirectorateFactory(parent=parent, acronym="OPM")
+    agreement = AgreementFactory(directorate=directorate)
+    event = EventFactory()
+    event.agreements.add(agreement)
+    return {"directorate": directorate, "agreement": agreement, "event": event}
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_every_admin_list_renders_for_staff(admin_client, records, model):
+    response = admin_client.get(reverse(f"admin:{model}_changelist"))
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_anonymous_visitors_are_sent_to_the_login(client, model):
+    response = client.get(reverse(f"admin:{model}_changelist"))
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("admin:login"))
+
+
+@pytest.mark.parametrize("name", ["directorate", "agreement", "event"])
+def test_the_add_and_change_pages_render_with_both_languages_side_by_side(admin_client, records, name):
+    record = records[name]
+    label = f"{record._meta.app_label}_{record._meta.model_name}"
+    for url in (reverse(f"admin:{label}_add"), reverse(f"admin:{label}_change", args=[record.pk])):
+        response = admin_client.get(url)
+        assert response.status_code == 200
+        content = response.content.decode()
+        title = "name" if name == "directorate" else "title"
+        assert f'name="{title}_es"' in content and f'name="{title}_en"' in content
+
+
+def test_the_admin_speaks_the_staff_members_language(admin_client, records):
+    response = admin_client.get(reverse("admin:agreements_agreement_changelist"), headers={"accept-language": "es"})
+    assert "Seleccione acuerdo a modificar" in response.content.decode()
+    response = admin_client.get(reverse("admin:agreements_agreement_changelist"), headers={"accept-language": "en"})
+    assert "Select agreement to change" in response.content.decode()
+
+
+def test_search_finds_records_by_their_spanish_or_english_title(admin_client):
+    AgreementFactory(title_en="Peru-Canada FTA", title_es="TLC Perú-Canadá")
+    AgreementFactory(title_en="Other", title_es="Otro")
+    url = reverse("admin:agreements_agreement_changelist")
+    for query in ("Canadá", "Canada FTA"):
+        response = admin_client.get(url, {"q": query})
+        assert response.context["cl"].result_count == 1
+
+
+def test_the_list_filters_by_status_type_directorate_and_published(admin_client, records):
+    url = reverse("admin:agreements_agreement_changelist")
+    assert admin_client.get(url, {"status__code__exact": "in_force"}).context["cl"].result_count == 1
+    assert admin_client.get(url, {"status__code__exact": "signed"}).context["cl"].result_count == 0
+    assert admin_client.get(url, {"is_published__exact": "0"}).context["cl"].result_count == 0
+    assert admin_client.get(url, {"directorate__id__exact": records["directorate"].pk}).context["cl"].result_count == 1
+
+
+def test_bulk_publish_and_unpublish_are_recorded_in_the_history(admin_client, admin_user):
+    drafts = AgreementFactory.create_batch(2, is_published=False)
+    url = reverse("admin:agreements_agreement_changelist")
+    admin_client.post(url, {"action": "publish", "_selected_action": [a.pk for a in drafts]})
+    assert Agreement.objects.published().count() == 2
+    entries = LogEntry.objects.filter(user=admin_user)
+    assert [entry.get_change_message() for entry in entries] == ["published: no → yes."] * 2
+    admin_client.post(url, {"action": "unpublish", "_selected_action": [drafts[0].pk]})
+    assert Agreement.objects.drafts().count() == 1
+
+
+def test_an_edit_records_the_old_and_new_values(admin_client, records):
+    agreement = records["agreement"]
+    url = reverse("admin:agreements_agreement_change", args=[agreement.pk])
+    form = admin_client.get(url).context["adminform"].form
+    data = {name: value for name, value in form.initial.items() if value is not None}
+    data.update(
+        title_en="Renamed",
+        countries=[],
+        organisations=[],
+        topics=[],
+        type=agreement.type_id,
+        status="signed",
+        directorate=agreement.directorate_id,
+        signed_on="2006-04-12",
+        is_published="on",
+    )
+    response = admin_client.post(url, data, headers={"accept-language": "en"})
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    message = LogEntry.objects.get(object_id=str(agreement.pk)).get_change_message()
+    assert "title_en: Agreement" in message and "→ Renamed" in message
+    assert "status: In force → About to enter into force" in message
+
+
+def test_statuses_cannot_be_added_or_deleted_only_renamed(admin_client):
+    assert admin_client.get(reverse("admin:agreements_agreementstatus_add")).status_code == 403
+    status = AgreementStatus.objects.get(code="in_force")
+    page = admin_client.get(reverse("admin:agreements_agreementstatus_change", args=[status.pk]))
+    assert 'name="code"' not in page.content.decode()
+    assert 'name="name_es"' in page.content.decode()
+
+
+def test_a_directorate_cannot_be_made_part_of_its_own_sub_unit(admin_client):
+    top = DirectorateFactory(slug="top")
+    child = DirectorateFactory(slug="child", parent=top)
+    url = reverse("admin:directorates_directorate_change", args=[top.pk])
+    response = admin_client.post(
+        url, {"name_en": "Top", "name_es": "Top", "slug": "top", "parent": child.pk, "position": 0}
+    )
+    assert response.status_code == 200
+    assert "This would make the directorate part of itself." in response.content.decode()
+    assert Directorate.objects.get(pk=top.pk).parent is None
+
+
+def test_staff_without_rights_see_no_records(client, django_user_model):
+    user = django_user_model.objects.create_user("clerk", password="x", is_staff=True)
+    client.force_login(user)
+    assert client.get(reverse("admin:events_event_changelist")).status_code == 403
+    user.user_permissions.add(Permission.objects.get(codename="view_event"))
+    EventFactory()
+    response = client.get(reverse("admin:events_event_changelist"))
+    assert response.status_code == 200
+    assert Event.objects.count() == response.context["cl"].result_count

@@ -1,0 +1,141 @@
+from io import StringIO
+
+import pytest
+from django.contrib.admin.models import LogEntry
+from django.core.management import CommandError, call_command
+
+from agreements.models import Agreement
+from directorates.models import Directorate
+from events.models import Event
+from tests.factories import AgreementFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def run(*args):
+    out, err = StringIO(), StringIO()
+    call_command(*args, stdout=out, stderr=err)
+    return out.getvalue(), err.getvalue()
+
+
+def write(tmp_path, name, text, encoding="utf-8"):
+    path = tmp_path / name
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+def test_import_csv_prints_what_it_created_updated_and_left_unchanged(tmp_path):
+    path = write(
+        tmp_path,
+        "a.csv",
+        "slug,title_en,type,status,published\nx,X,Acuerdo marco,in_force,yes\ny,Y,Acuerdo marco,signed,\n",
+    )
+    out, _ = run("import_csv", "agreements", str(path), "--language", "en")
+    assert out.strip() == "a.csv: 2 created, 0 updated, 0 unchanged; 1 of them is a draft."
+    out, _ = run("import_csv", "agreements", str(path), "--language", "en")
+    assert out.strip() == "a.csv: 0 created, 0 updated, 2 unchanged; 1 of them is a draft."
+
+
+def test_import_csv_records_the_import_account_in_the_history(tmp_path):
+    path = write(tmp_path, "a.csv", "title_en,type,status\nX,Acuerdo marco,in_force\n")
+    run("import_csv", "agreements", str(path), "--language", "en")
+    entry = LogEntry.objects.get()
+    assert entry.user.username == "import"
+    assert not entry.user.is_active
+    assert entry.get_change_message() == "Imported from a.csv: created."
+
+
+def test_import_csv_lists_every_problem_and_exits_non_zero_writing_nothing(tmp_path):
+    path = write(tmp_path, "bad.csv", "title_en,type,status\nGood,Acuerdo marco,in_force\nBad,Nope,in_force\n,x,y\n")
+    err = StringIO()
+    with pytest.raises(CommandError, match="bad.csv: 4 problems found; nothing was imported"):
+        call_command("import_csv", "agreements", str(path), "--language", "en", stderr=err)
+    assert err.getvalue().splitlines() == [
+        "Row 3, column “type”: Not a known agreement type: “Nope”.",
+        "Row 4, column “title_en”: Give the title in English, in Spanish or in both.",
+        "Row 4, column “type”: Not a known agreement type: “x”.",
+        "Row 4, column “status”: Not a known agreement status: “y”.",
+    ]
+    assert Agreement.objects.count() == 0
+
+
+def test_import_csv_dry_run_reports_without_writing(tmp_path):
+    path = write(tmp_path, "a.csv", "title_en,type,status\nX,Acuerdo marco,in_force\n")
+    out, _ = run("import_csv", "agreements", str(path), "--dry-run", "--language", "en")
+    assert out.strip() == "Dry run, nothing written: a.csv: 1 created, 0 updated, 0 unchanged; 1 of them is a draft."
+    assert Agreement.objects.count() == 0
+
+
+def test_import_csv_refuses_an_unreadable_file_with_its_reason(tmp_path):
+    path = tmp_path / "picture.csv"
+    path.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00")
+    with pytest.raises(CommandError, match="picture.csv: This is not a text file"):
+        call_command("import_csv", "agreements", str(path), "--language", "en")
+    with pytest.raises(CommandError, match="Cannot read .*missing.csv"):
+        call_command("import_csv", "agreements", str(tmp_path / "missing.csv"), "--language", "en")
+
+
+def test_import_csv_speaks_spanish_by_default(tmp_path):
+    path = write(tmp_path, "a.csv", "title_en,type,status\nX,Acuerdo marco,Vigentes\n")
+    err = StringIO()
+    with pytest.raises(CommandError, match="se encontró 1 problema; no se importó nada"):
+        call_command("import_csv", "agreements", str(path), stderr=err)
+    assert err.getvalue().strip() == "Fila 2, columna «status»: No se reconoce como estado de acuerdo: «Vigentes»."
+
+
+def test_export_csv_writes_a_file_excel_opens_with_accents(tmp_path):
+    AgreementFactory(slug="pe-ca", title_es="Tratado de Libre Comercio Perú - Canadá")
+    output = tmp_path / "agreements.csv"
+    run("export_csv", "agreements", "--output", str(output))
+    data = output.read_bytes()
+    assert data.startswith(b"\xef\xbb\xbfslug,title_en,title_es,")
+    assert "Perú - Canadá".encode() in data
+
+
+def test_export_csv_writes_to_standard_output_by_default():
+    AgreementFactory(slug="pe-ca")
+    out, _ = run("export_csv", "agreements")
+    assert out.splitlines()[1].startswith("pe-ca,")
+
+
+def test_the_demo_loads_and_loading_it_again_changes_nothing():
+    out, _ = run("load_demo")
+    assert Directorate.objects.count() >= 12
+    assert Agreement.objects.count() >= 45
+    assert Event.objects.count() >= 35
+    history = LogEntry.objects.count()
+    last_change = max(Agreement.objects.values_list("updated_at", flat=True))
+    run("load_demo")
+    assert LogEntry.objects.count() == history
+    assert max(Agreement.objects.values_list("updated_at", flat=True)) == last_change
+
+
+def test_the_demo_holds_the_seeds_content_in_both_languages():
+    run("load_demo")
+    opm = Directorate.objects.get(acronym="OPM")
+    assert opm.parent.name_es == "Dirección General para Asuntos Multilaterales y Globales"
+    assert Agreement.objects.filter(type__slug="strategic-partnership").count() == 11
+    assert set(Agreement.objects.values_list("status", flat=True)) == {
+        "in_force",
+        "signed",
+        "under_negotiation",
+        "terminated",
+    }
+    tpp = Agreement.objects.get(short_title="TPP-11")
+    assert tpp.countries.count() == 10
+    assert Event.objects.filter(title_en__contains="IPCC").exists()
+    for model in (Directorate, Agreement, Event):
+        field = "name" if model is Directorate else "title"
+        assert not model.objects.filter(**{f"{field}_en": ""}).exists()
+        assert not model.objects.filter(**{f"{field}_es": ""}).exists()
+
+
+def test_create_demo_admin_makes_a_random_password_never_a_fixed_one(settings, tmp_path):
+    from django.contrib.auth import get_user_model
+
+    settings.BASE_DIR = tmp_path
+    out, _ = run("create_demo_admin")
+    password = (tmp_path / "var" / "admin-password.txt").read_text().strip()
+    assert len(password) >= 12
+    assert f"password “{password}”" in out
+    assert get_user_model().objects.get(username="admin").check_password(password)

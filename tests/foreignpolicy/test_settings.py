@@ -1,0 +1,54 @@
+import os
+import subprocess
+import sys
+
+from django.conf import settings
+
+PRINT_DATABASE = "from django.conf import settings; print(settings.DATABASES['default']['ENGINE'], settings.DEBUG)"
+
+
+def django_check(module, **env):
+    environment = {
+        key: value for key, value in os.environ.items() if key not in {"SECRET_KEY", "DATABASE_URL", "DEBUG"}
+    }
+    environment.update(env, DJANGO_SETTINGS_MODULE=module)
+    return subprocess.run(
+        [sys.executable, "-c", f"import django; django.setup(); {PRINT_DATABASE}"],
+        cwd=settings.BASE_DIR,
+        env=environment,
+        capture_output=True,
+        text=True,
+    )
+
+
+def test_production_refuses_to_start_without_a_real_secret_key():
+    for key in ("", "short", "django-insecure-" + "x" * 50):
+        result = django_check("foreignpolicy.settings.production", SECRET_KEY=key)
+        assert result.returncode != 0
+        assert "SECRET_KEY must be set to a random value of at least 50 characters" in result.stderr
+
+
+def test_production_refuses_to_run_with_debug_on():
+    result = django_check("foreignpolicy.settings.production", SECRET_KEY="k" * 30 + "abcdefghij" * 3, DEBUG="true")
+    assert result.returncode != 0
+    assert "DEBUG must be off in production" in result.stderr
+
+
+def test_production_starts_with_a_secret_key_and_reads_the_database_url():
+    result = django_check(
+        "foreignpolicy.settings.production",
+        SECRET_KEY="k" * 30 + "abcdefghij" * 3,
+        DATABASE_URL="postgres://postgres@127.0.0.1:5432/foreignpolicy",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["django.db.backends.postgresql", "False"]
+
+
+def test_with_nothing_set_development_runs_on_sqlite_with_debug():
+    result = django_check("foreignpolicy.settings.development")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["django.db.backends.sqlite3", "True"]
+
+
+def test_persistent_connections_are_health_checked():
+    assert settings.DATABASES["default"]["CONN_HEALTH_CHECKS"] is True
