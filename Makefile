@@ -7,7 +7,7 @@ INSTALLED := $(VENV)/.installed
 ADDRESS ?= 127.0.0.1:8000
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint format migrations-check check demo admin-user clean
+.PHONY: help run test lint format migrations-check messages check demo clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -21,7 +21,7 @@ $(INSTALLED): requirements.txt requirements-dev.txt
 
 run: $(INSTALLED) ## Set up, load the demo and serve the site at http://127.0.0.1:8000 (SQLite)
 	$(MANAGE) migrate --no-input
-	$(MANAGE) load_demo
+	$(MANAGE) load_demo --if-empty
 	$(MANAGE) create_demo_admin
 	$(MANAGE) runserver $(ADDRESS)
 
@@ -38,6 +38,10 @@ format: $(INSTALLED) ## Reformat the code with ruff
 
 migrations-check: $(INSTALLED) ## Fail if a model change has no migration
 	DJANGO_SETTINGS_MODULE=foreignpolicy.settings.test $(MANAGE) makemigrations --check --dry-run
+
+messages: $(INSTALLED) ## Update the Spanish catalogue after changing interface strings, then compile it
+	$(MANAGE) makemessages -l es --ignore=.venv --ignore=tests
+	$(MANAGE) compilemessages -l es --ignore=.venv
 
 check: lint migrations-check test ## Everything CI checks, on the database DATABASE_URL names
 

@@ -110,6 +110,13 @@ def test_the_demo_loads_and_loading_it_again_changes_nothing():
     assert max(Agreement.objects.values_list("updated_at", flat=True)) == last_change
 
 
+def test_the_demo_is_not_loaded_over_existing_records_when_asked_so():
+    AgreementFactory(slug="andean-community", title_en="Edited by staff")
+    out, _ = run("load_demo", "--if-empty")
+    assert "not loaded again" in out
+    assert Agreement.objects.get().title_en == "Edited by staff"
+
+
 def test_the_demo_holds_the_seeds_content_in_both_languages():
     run("load_demo")
     opm = Directorate.objects.get(acronym="OPM")

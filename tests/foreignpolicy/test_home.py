@@ -1,0 +1,29 @@
+import pytest
+from django.urls import reverse
+
+from tests.factories import AgreementFactory, DirectorateFactory, EventFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_home_page_shows_published_records_and_never_drafts(client):
+    parent = DirectorateFactory(name_es="Dirección General para Asuntos Multilaterales y Globales")
+    DirectorateFactory(parent=parent, name_es="Dirección de Medio Ambiente")
+    DirectorateFactory(parent=parent, name_es="Unidad en borrador", is_published=False)
+    EventFactory(title_es="Cumbre de las Américas")
+    EventFactory(title_es="Evento en borrador", is_published=False)
+    AgreementFactory.create_batch(2)
+    AgreementFactory(is_published=False)
+    page = client.get(reverse("home"), headers={"accept-language": "es"}).content.decode()
+    assert "Dirección de Medio Ambiente" in page
+    assert "Cumbre de las Américas" in page
+    assert "Vigente: 2" in page
+    assert "borrador" not in page
+
+
+def test_the_home_page_runs_a_fixed_number_of_queries(client, django_assert_max_num_queries):
+    for count in (3, 60):
+        DirectorateFactory.create_batch(count, parent=DirectorateFactory())
+        EventFactory.create_batch(count)
+        with django_assert_max_num_queries(5):
+            assert client.get(reverse("home")).status_code == 200

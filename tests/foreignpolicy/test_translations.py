@@ -1,0 +1,23 @@
+import gettext
+
+import polib
+from django.conf import settings
+
+CATALOGUE = settings.BASE_DIR / "locale" / "es" / "LC_MESSAGES"
+
+
+def test_every_interface_string_has_a_spanish_translation():
+    catalogue = polib.pofile(str(CATALOGUE / "django.po"))
+    assert [entry.msgid for entry in catalogue.untranslated_entries()] == []
+    assert [entry.msgid for entry in catalogue.fuzzy_entries()] == []
+
+
+def test_the_compiled_catalogue_matches_the_translations():
+    compiled = gettext.GNUTranslations(open(CATALOGUE / "django.mo", "rb"))
+    for entry in polib.pofile(str(CATALOGUE / "django.po")).translated_entries():
+        if entry.msgid_plural:
+            assert compiled.ngettext(entry.msgid, entry.msgid_plural, 1) == entry.msgstr_plural[0]
+        elif entry.msgctxt:
+            assert compiled.pgettext(entry.msgctxt, entry.msgid) == entry.msgstr
+        else:
+            assert compiled.gettext(entry.msgid) == entry.msgstr, entry.msgid
