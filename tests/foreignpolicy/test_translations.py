@@ -13,7 +13,8 @@ def test_every_interface_string_has_a_spanish_translation():
 
 
 def test_the_compiled_catalogue_matches_the_translations():
-    compiled = gettext.GNUTranslations(open(CATALOGUE / "django.mo", "rb"))
+    with open(CATALOGUE / "django.mo", "rb") as file:
+        compiled = gettext.GNUTranslations(file)
     for entry in polib.pofile(str(CATALOGUE / "django.po")).translated_entries():
         if entry.msgid_plural:
             assert compiled.ngettext(entry.msgid, entry.msgid_plural, 1) == entry.msgstr_plural[0]
