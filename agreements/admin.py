@@ -26,7 +26,6 @@ class AgreementStatusAdmin(admin.ModelAdmin):
 
 @admin.register(Agreement)
 class AgreementAdmin(RecordAdmin):
-    title_field = "title"
     list_display = ["title_es", "title_en", "short_title", "type", "status", "signed_on", "in_force_on", "published"]
     list_filter = ["is_published", "status", "type", "directorate", "topics", "signed_on", "in_force_on"]
     list_select_related = ["type", "status"]

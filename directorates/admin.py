@@ -2,12 +2,12 @@ from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from foreignpolicy.admin import RecordAdmin
+from foreignpolicy.admin import RecordAdmin, RecordForm
 
 from .models import Directorate, closes_a_cycle
 
 
-class DirectorateForm(forms.ModelForm):
+class DirectorateForm(RecordForm):
     class Meta:
         model = Directorate
         fields = "__all__"  # noqa: DJ007 - the admin's fieldsets choose the fields
@@ -24,7 +24,6 @@ class DirectorateForm(forms.ModelForm):
 @admin.register(Directorate)
 class DirectorateAdmin(RecordAdmin):
     form = DirectorateForm
-    title_field = "name"
     list_display = ["name_es", "name_en", "acronym", "parent", "position", "published", "updated_at"]
     list_filter = ["is_published", "parent", "topics"]
     list_select_related = ["parent"]

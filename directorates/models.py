@@ -37,6 +37,7 @@ class Directorate(Record):
         _("display order"), default=0, help_text=_("Order among the units of the same parent.")
     )
 
+    title_field = "name"
     name = Translated("name")
     summary = Translated("summary")
     body = Translated("body")

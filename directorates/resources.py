@@ -8,8 +8,6 @@ from .models import Directorate, closes_a_cycle
 
 
 class DirectorateResource(RecordResource):
-    title_columns = ("name_en", "name_es")
-
     slug = Column("slug")
     acronym = Column("acronym")
     name_en = Column("name_en")

@@ -13,7 +13,6 @@ class EventTypeAdmin(VocabularyAdmin):
 
 @admin.register(Event)
 class EventAdmin(RecordAdmin):
-    title_field = "title"
     list_display = ["title_es", "title_en", "date", "type", "location", "country", "published"]
     list_filter = ["is_published", "type", "directorates", "topics", "date"]
     list_select_related = ["type", "country"]

@@ -12,15 +12,38 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from .importing import describe_changes
-from .models import Country, Organisation, Topic
+from .models import Country, Organisation, Topic, slug_from_titles
 
 admin.site.site_header = _("foreignpolicy — Ministry of Foreign Affairs of Peru")
 admin.site.site_title = _("foreignpolicy administration")
 admin.site.index_title = _("Content")
 
 
+class RecordForm(forms.ModelForm):
+    """An empty slug is derived from the title, by the same rule as an import."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "slug" in self.fields:
+            self.fields["slug"].required = False
+            self.fields["slug"].help_text = _("Left empty, it is made from the English title, or else the Spanish one.")
+
+    def clean_slug(self):
+        model = self._meta.model
+        slug = self.cleaned_data.get("slug") or slug_from_titles(
+            model, [self.data.get(f"{model.title_field}_en"), self.data.get(f"{model.title_field}_es")]
+        )
+        if not slug:
+            raise ValidationError(_("Give a title, or a slug."))
+        if self._meta.model.objects.filter(slug=slug).exclude(pk=self.instance.pk).exists():
+            raise ValidationError(_("“%(slug)s” is the slug of another record; choose another.") % {"slug": slug})
+        return slug
+
+
 class RecordAdmin(admin.ModelAdmin):
     """Admin behaviour every record kind shares."""
+
+    form = RecordForm
 
     actions = ["publish", "unpublish"]
     list_per_page = 50
@@ -28,7 +51,9 @@ class RecordAdmin(admin.ModelAdmin):
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     def get_prepopulated_fields(self, request, obj=None):
-        return {"slug": (self.title_field + "_en", self.title_field + "_es")}
+        # Prepopulation joins every listed field, so it follows the English title only; an
+        # empty slug is derived on save from whichever title there is (RecordForm).
+        return {"slug": (f"{self.model.title_field}_en",)}
 
     def construct_change_message(self, request, form, formsets, add=False):
         # Django records which fields changed; staff auditing a record want the values.

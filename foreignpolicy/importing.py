@@ -14,13 +14,13 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, ValidationError
 from django.db import DatabaseError, models, transaction
 from django.utils import timezone
-from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from import_export import resources
 from import_export.results import Result, RowResult
 
 from .columns import PendingRecord, chunked
+from .models import slug_from_titles
 from .partial_dates import PartialDateAttribute
 
 NEW, UPDATE, SKIP = RowResult.IMPORT_TYPE_NEW, RowResult.IMPORT_TYPE_UPDATE, RowResult.IMPORT_TYPE_SKIP
@@ -157,9 +157,7 @@ class ImportPlan:
         return set(first_row)
 
     def derived_slug(self, row):
-        title = next((row.cells[name] for name in self.resource.title_columns if row.cells.get(name, "").strip()), "")
-        max_length = self.model._meta.get_field("slug").max_length
-        return slugify(title)[:max_length].strip("-")
+        return slug_from_titles(self.model, [row.cells.get(name, "") for name in self.resource.title_columns])
 
     def load_existing(self):
         related = [column.attribute for column in self.present_columns() if self.is_foreign_key(column.attribute)]
@@ -368,7 +366,10 @@ def describe_changes(changes):
 class RecordResource(resources.ModelResource):
     """Base of the three resources: the columns are declared, the import is ImportPlan."""
 
-    title_columns = ("title_en", "title_es")
+    @property
+    def title_columns(self):
+        title = self._meta.model.title_field
+        return (f"{title}_en", f"{title}_es")
 
     def get_queryset(self):
         return self._meta.model.objects.for_export()

@@ -2,6 +2,7 @@
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
 from .text import Translated
@@ -15,6 +16,13 @@ class PublishableQuerySet(models.QuerySet):
         return self.filter(is_published=False)
 
 
+def slug_from_titles(model, titles):
+    """The slug a record gets when none is given: from the first title that is filled in
+    (English before Spanish), cut to fit the field."""
+    title = next((title for title in titles if title and title.strip()), "")
+    return slugify(title)[: model._meta.get_field("slug").max_length].strip("-")
+
+
 class Record(models.Model):
     """A directorate, agreement or event: slugged, timestamped, draft or published."""
 
@@ -24,6 +32,9 @@ class Record(models.Model):
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("last modified"), auto_now=True)
+
+    # The field whose `_en` / `_es` values name the record; an empty slug is made from it.
+    title_field = "title"
 
     objects = PublishableQuerySet.as_manager()
 

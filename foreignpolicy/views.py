@@ -16,7 +16,7 @@ class HomeView(TemplateView):
         return super().get_context_data(
             statuses=AgreementStatus.objects.annotate(
                 published_count=Count("agreements", filter=Q(agreements__is_published=True))
-            ),
+            ).order_by("position"),
             directorates=published_units.filter(parent=None).prefetch_related(
                 Prefetch("children", queryset=published_units)
             ),

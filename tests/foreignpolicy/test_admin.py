@@ -151,3 +151,22 @@ def test_staff_without_rights_see_no_records(client, django_user_model):
     response = client.get(reverse("admin:events_event_changelist"))
     assert response.status_code == 200
     assert Event.objects.count() == response.context["cl"].result_count
+
+
+def test_an_empty_slug_is_made_from_the_title_as_an_import_would(admin_client):
+    url = reverse("admin:events_event_add")
+    data = {"title_es": "Cumbre de las Américas", "date": "2018-04-13", "date_precision": "day"}
+    data.update(type=EventFactory.build().type.pk, end_date_precision="day")
+    response = admin_client.post(url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    assert Event.objects.get().slug == "cumbre-de-las-americas"
+    response = admin_client.post(url, data)
+    assert "“cumbre-de-las-americas” is the slug of another record; choose another." in response.content.decode()
+
+
+def test_an_organisation_acronym_may_not_be_a_country_code(admin_client):
+    response = admin_client.post(
+        reverse("admin:foreignpolicy_organisation_add"),
+        {"name_en": "Chile League", "name_es": "Liga de Chile", "acronym_en": "cl", "slug": "cl-league", "position": 0},
+    )
+    assert "cl is an ISO country code; choose another acronym." in response.content.decode()
