@@ -71,8 +71,9 @@ class PositionWidget(CellWidget):
 
 
 class PublishedWidget(CellWidget):
-    YES = {"yes", "si", "true", "1", "y", "s"}
-    NO = {"no", "false", "0", "n", ""}
+    # VERDADERO and FALSO are what a Spanish Excel writes for TRUE and FALSE.
+    YES = {"yes", "si", "true", "verdadero", "1", "y", "s"}
+    NO = {"no", "false", "falso", "0", "n", ""}
 
     def clean(self, value, row=None, **kwargs):
         text = normalise(super().clean(value))
