@@ -106,6 +106,8 @@ def test_can_is_the_andean_community_and_ca_is_canada(import_csv):
         ("Sí", True),
         ("si", True),
         ("TRUE", True),
+        ("VERDADERO", True),
+        ("FALSO", False),
         ("1", True),
         ("no", False),
         ("false", False),
