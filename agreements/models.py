@@ -1,5 +1,7 @@
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import Count
+from django.db.models.functions import ExtractYear
 from django.utils.translation import gettext_lazy as _
 
 from directorates.models import Directorate
@@ -54,6 +56,26 @@ class AgreementQuerySet(PublishableQuerySet):
     def for_export(self):
         return self.for_list().order_by("slug")
 
+    def for_detail(self):
+        return self.for_list()
+
+    def in_force_on(self, day):
+        """Agreements in force on `day`: entered into force by then and not yet ended.
+
+        Dates known only to the year or month count from the first day of that period."""
+        return self.filter(in_force_on__lte=day).exclude(ended_on__lte=day)
+
+    def by_signature_year(self):
+        return (
+            self.exclude(signed_on=None)
+            .values_list(ExtractYear("signed_on"))
+            .annotate(count=Count("pk"))
+            .order_by(ExtractYear("signed_on"))
+        )
+
+    def by_status(self):
+        return self.values_list("status").annotate(count=Count("pk")).order_by()
+
 
 class Agreement(Record):
     """A treaty, trade agreement, strategic partnership or memorandum Peru is party to."""
@@ -100,6 +122,8 @@ class Agreement(Record):
     summary_es = models.TextField(_("summary (Spanish)"), blank=True)
     source_url = models.URLField(_("source"), max_length=500, blank=True)
 
+    searched_fields = ("title_en", "title_es", "short_title", "summary_en", "summary_es")
+
     title = Translated("title")
     summary = Translated("summary")
     signed = PartialDateAttribute("signed_on")
@@ -119,6 +143,11 @@ class Agreement(Record):
 
     def __str__(self):
         return self.title
+
+    @property
+    def parties(self):
+        """Counterpart countries then organisations, by name in the reader's language."""
+        return sorted(self.countries.all(), key=lambda c: c.name) + sorted(self.organisations.all(), key=str)
 
     def clean(self):
         errors = {}

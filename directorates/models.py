@@ -1,5 +1,6 @@
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import Prefetch
 from django.utils.translation import gettext_lazy as _
 
 from foreignpolicy.models import PublishableQuerySet, Record, Topic
@@ -9,6 +10,16 @@ from foreignpolicy.text import Translated
 class DirectorateQuerySet(PublishableQuerySet):
     def for_list(self):
         return self.select_related("parent").prefetch_related("topics")
+
+    def for_detail(self):
+        return self.select_related("parent").prefetch_related("topics")
+
+    def tree(self):
+        """The top-level units, each with its sub-units (two levels deep) prefetched."""
+        units = self.order_by("position", "name_en")
+        return units.filter(parent=None).prefetch_related(
+            Prefetch("children", queryset=units.prefetch_related(Prefetch("children", queryset=units)))
+        )
 
     def for_export(self):
         return self.select_related("parent").prefetch_related("topics").order_by("position", "slug")
@@ -38,6 +49,7 @@ class Directorate(Record):
     )
 
     title_field = "name"
+    searched_fields = ("acronym", "name_en", "name_es", "summary_en", "summary_es", "body_en", "body_es")
     name = Translated("name")
     summary = Translated("summary")
     body = Translated("body")

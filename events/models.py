@@ -1,5 +1,6 @@
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import Prefetch, Q
 from django.utils.translation import gettext_lazy as _
 
 from agreements.models import Agreement
@@ -23,6 +24,25 @@ class EventQuerySet(PublishableQuerySet):
 
     def for_export(self):
         return self.for_list().order_by("date", "slug")
+
+    def for_detail(self):
+        # Links to draft directorates or agreements would lead the public to a 404.
+        return self.select_related("type", "country").prefetch_related(
+            "countries",
+            "organisations",
+            "topics",
+            Prefetch("directorates", queryset=Directorate.objects.published()),
+            Prefetch("agreements", queryset=Agreement.objects.published()),
+        )
+
+    def for_timeline(self):
+        return self.select_related("type", "country")
+
+    def upcoming(self, today):
+        return self.filter(Q(date__gte=today) | Q(end_date__gte=today))
+
+    def years(self):
+        return {day.year for day in self.dates("date", "year")}
 
 
 class Event(Record):
@@ -53,6 +73,8 @@ class Event(Record):
     summary_en = models.TextField(_("summary (English)"), blank=True)
     summary_es = models.TextField(_("summary (Spanish)"), blank=True)
     source_url = models.URLField(_("source"), max_length=500, blank=True)
+
+    searched_fields = ("title_en", "title_es", "location", "summary_en", "summary_es")
 
     title = Translated("title")
     summary = Translated("summary")

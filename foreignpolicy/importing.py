@@ -284,6 +284,8 @@ class ImportPlan:
         now = timezone.now()
         created = [row for row in self.rows if row.action == NEW]
         updated = [row for row in self.rows if row.action == UPDATE]
+        for row in created + updated:
+            row.instance.refresh_search_text()
         self.model.objects.bulk_create([row.instance for row in created], batch_size=BATCH_SIZE)
         by_slug = {row.slug: row.instance for row in self.rows}
         for row in self.rows:
@@ -300,7 +302,7 @@ class ImportPlan:
             self.write_log(user, file_name, created, updated)
 
     def updated_fields(self):
-        names = {"is_published", "updated_at"}
+        names = {"is_published", "updated_at", "search_text"}
         for column in self.present_columns():
             if column.relations or column.column_name == "slug":
                 continue

@@ -2,9 +2,11 @@
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.urls import reverse
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
+from .search import search, search_text
 from .text import Translated
 
 
@@ -14,6 +16,14 @@ class PublishableQuerySet(models.QuerySet):
 
     def drafts(self):
         return self.filter(is_published=False)
+
+    def visible_to(self, user):
+        """Published records, and drafts too for staff, who may preview them."""
+        return self if user.is_staff else self.published()
+
+    def search(self, text):
+        """Records whose text in either language holds every word, ignoring case and accents."""
+        return search(self, text)
 
 
 def slug_from_titles(model, titles):
@@ -32,14 +42,29 @@ class Record(models.Model):
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("last modified"), auto_now=True)
+    # Every text of the record in both languages, normalised (see foreignpolicy.search).
+    search_text = models.TextField(editable=False, default="")
 
     # The field whose `_en` / `_es` values name the record; an empty slug is made from it.
     title_field = "title"
+    searched_fields = ()
 
     objects = PublishableQuerySet.as_manager()
 
     class Meta:
         abstract = True
+
+    def save(self, *args, **kwargs):
+        self.refresh_search_text()
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "search_text"}
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse(f"{self._meta.app_label}:detail", kwargs={"slug": self.slug})
+
+    def refresh_search_text(self):
+        self.search_text = search_text(getattr(self, name) for name in self.searched_fields)
 
 
 class Vocabulary(models.Model):
@@ -72,6 +97,9 @@ class Topic(Vocabulary):
     class Meta(Vocabulary.Meta):
         verbose_name = _("topic")
         verbose_name_plural = _("topics")
+
+    def get_absolute_url(self):
+        return reverse("topics:detail", kwargs={"slug": self.slug})
 
 
 class Organisation(Vocabulary):

@@ -1,9 +1,33 @@
+from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
-from django.urls import path
+from django.contrib.sitemaps.views import sitemap
+from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 
-from .views import HomeView
+from . import views
+from .sitemaps import SITEMAPS
+
+topic_patterns = (
+    [
+        path("", views.TopicListView.as_view(), name="list"),
+        path("<slug:slug>/", views.TopicView.as_view(), name="detail"),
+    ],
+    "topics",
+)
 
 urlpatterns = [
-    path("", HomeView.as_view(), name="home"),
     path("admin/", admin.site.urls),
+    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
+    path("robots.txt", views.RobotsView.as_view(), name="robots"),
 ]
+
+# Every public page lives under /es/… and /en/…; "/" sends the reader to the language
+# their browser prefers, Spanish when it prefers neither.
+urlpatterns += i18n_patterns(
+    path("", views.HomeView.as_view(), name="home"),
+    path(_("search/"), views.SearchView.as_view(), name="search"),
+    path(_("topics/"), include(topic_patterns)),
+    path(_("directorates/"), include("directorates.urls")),
+    path(_("agreements/"), include("agreements.urls")),
+    path(_("events/"), include("events.urls")),
+)

@@ -1,25 +1,83 @@
-from django.db.models import Count, Prefetch, Q
+"""Pages that gather all three record kinds: home, search and topics."""
+
+from django.db.models import Count, Q
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.views.generic import TemplateView
 
-from agreements.models import AgreementStatus
+from agreements.models import Agreement, AgreementStatus
 from directorates.models import Directorate
 from events.models import Event
 
-LATEST_EVENTS = 8
+from .models import Topic
+
+LATEST_EVENTS = 6
+RESULTS_PER_KIND = 20
 
 
 class HomeView(TemplateView):
     template_name = "home.html"
 
     def get_context_data(self, **kwargs):
-        published_units = Directorate.objects.published()
+        list_url = reverse("agreements:list")
+        statuses = AgreementStatus.objects.annotate(
+            published_count=Count("agreements", filter=Q(agreements__is_published=True))
+        ).order_by("position")
         return super().get_context_data(
-            statuses=AgreementStatus.objects.annotate(
-                published_count=Count("agreements", filter=Q(agreements__is_published=True))
-            ).order_by("position"),
-            directorates=published_units.filter(parent=None).prefetch_related(
-                Prefetch("children", queryset=published_units)
-            ),
-            events=Event.objects.published()[:LATEST_EVENTS],
+            statuses=[(status, status.published_count, f"{list_url}?status={status.code}") for status in statuses],
+            directorates=Directorate.objects.published().tree(),
+            events=Event.objects.published().select_related("type")[:LATEST_EVENTS],
             **kwargs,
         )
+
+
+class SearchView(TemplateView):
+    """One search box across directorates, agreements and events."""
+
+    template_name = "search.html"
+
+    def get_context_data(self, **kwargs):
+        query = self.request.GET.get("q", "").strip()
+        results = []
+        if query:
+            results = [
+                (Directorate, Directorate.objects.published().search(query)),
+                (Agreement, Agreement.objects.published().search(query).select_related("status")),
+                (Event, Event.objects.published().search(query).select_related("type")),
+            ]
+            results = [
+                (model._meta.verbose_name_plural, found.count(), found[:RESULTS_PER_KIND]) for model, found in results
+            ]
+        return super().get_context_data(query=query, results=results, **kwargs)
+
+
+class TopicView(TemplateView):
+    """A topic's directorates, agreements and events."""
+
+    template_name = "topics/detail.html"
+
+    def get_context_data(self, **kwargs):
+        topic = get_object_or_404(Topic, slug=self.kwargs["slug"])
+        return super().get_context_data(
+            topic=topic,
+            directorates=topic.directorates.published(),
+            agreements=topic.agreements.published().select_related("status"),
+            events=topic.events.published().select_related("type"),
+            **kwargs,
+        )
+
+
+class TopicListView(TemplateView):
+    template_name = "topics/list.html"
+
+    def get_context_data(self, **kwargs):
+        topics = Topic.objects.annotate(
+            agreement_count=Count("agreements", filter=Q(agreements__is_published=True), distinct=True),
+            event_count=Count("events", filter=Q(events__is_published=True), distinct=True),
+        )
+        return super().get_context_data(topics=topics, **kwargs)
+
+
+class RobotsView(TemplateView):
+    template_name = "robots.txt"
+    content_type = "text/plain"

@@ -1,0 +1,38 @@
+import django_filters
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from agreements.models import Agreement
+from directorates.models import Directorate
+from foreignpolicy.filters import PartyFilter, SearchFilter
+from foreignpolicy.models import Topic
+
+from .models import Event, EventType
+
+
+def date_input():
+    return forms.DateInput(attrs={"type": "date"})
+
+
+class EventFilter(django_filters.FilterSet):
+    q = SearchFilter()
+    date_from = django_filters.DateFilter(label=_("From"), field_name="date", lookup_expr="gte", widget=date_input())
+    date_to = django_filters.DateFilter(label=_("Until"), field_name="date", lookup_expr="lte", widget=date_input())
+    type = django_filters.ModelChoiceFilter(label=_("Type"), queryset=EventType.objects.all(), to_field_name="slug")
+    party = PartyFilter(related="events", country_fields=("countries", "country"))
+    directorate = django_filters.ModelChoiceFilter(
+        label=_("Directorate"),
+        field_name="directorates",
+        queryset=Directorate.objects.published(),
+        to_field_name="slug",
+    )
+    agreement = django_filters.ModelChoiceFilter(
+        label=_("Agreement"), field_name="agreements", queryset=Agreement.objects.published(), to_field_name="slug"
+    )
+    topic = django_filters.ModelChoiceFilter(
+        label=_("Topic"), field_name="topics", queryset=Topic.objects.all(), to_field_name="slug"
+    )
+
+    class Meta:
+        model = Event
+        fields = []

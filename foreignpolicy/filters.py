@@ -1,0 +1,54 @@
+"""Filters the agreements and events lists share."""
+
+from functools import partial
+
+import django_filters
+from django import forms
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from .models import Country, Organisation
+
+
+class SearchFilter(django_filters.CharFilter):
+    def __init__(self, **kwargs):
+        super().__init__(label=_("Words"), method=lambda queryset, name, value: queryset.search(value), **kwargs)
+
+
+class PartyFilter(django_filters.ChoiceFilter):
+    """A country (ISO code, upper case) or an organisation (slug, lower case) taking part.
+
+    `related` is the name by which countries and organisations reach the filtered model;
+    `country_fields` are the model's fields that hold countries.
+    """
+
+    def __init__(self, related, country_fields=("countries",), **kwargs):
+        self.country_fields = country_fields
+        super().__init__(
+            label=_("Country or organisation"),
+            choices=partial(party_choices, related),
+            method=self.filter_party,
+            **kwargs,
+        )
+
+    def filter_party(self, queryset, name, value):
+        if value.isupper():
+            condition = Q()
+            for field in self.country_fields:
+                condition |= Q(**{f"{field}__code": value})
+            return queryset.filter(condition).distinct()
+        return queryset.filter(organisations__slug=value).distinct()
+
+
+def party_choices(related):
+    published = {f"{related}__is_published": True}
+    countries = Country.objects.filter(**published).distinct()
+    organisations = Organisation.objects.filter(**published).distinct()
+    return [
+        (_("Countries"), sorted(((country.code, country.name) for country in countries), key=lambda c: c[1])),
+        (_("Organisations"), sorted(((o.slug, str(o)) for o in organisations), key=lambda o: o[1])),
+    ]
+
+
+def year_input():
+    return forms.NumberInput(attrs={"min": 1800, "max": 2100, "inputmode": "numeric"})

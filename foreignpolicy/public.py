@@ -1,0 +1,105 @@
+"""What the public pages of the three apps share: draft previews for staff, filtered lists
+whose page, downloads and feeds all start from the same FilterSet, and the downloads."""
+
+import json
+
+from django.http import Http404, HttpResponse
+from django.utils.translation import gettext as _
+from django.views.generic import DetailView, ListView, View
+
+from .tabular import write_csv
+
+PAGE_SIZE = 25
+NOT_FILTERS = {"page", "ordering", "year", "format"}
+
+
+class RecordDetailView(DetailView):
+    """A record's page; drafts answer 404 except to staff, who see a preview."""
+
+    def get_queryset(self):
+        return self.model.objects.for_detail().visible_to(self.request.user)
+
+
+class FilteredMixin:
+    """Applies the app's FilterSet to the published records, as `self.filterset`."""
+
+    filterset_class = None
+
+    def base_queryset(self):
+        return self.filterset_class._meta.model.objects.published().for_list()
+
+    def get_filterset(self):
+        if not hasattr(self, "_filterset"):
+            self._filterset = self.filterset_class(
+                self.request.GET or None, queryset=self.base_queryset(), request=self.request
+            )
+        return self._filterset
+
+    def filtered_queryset(self):
+        filterset = self.get_filterset()
+        # An invalid value (a misspelt year, a removed party) filters nothing rather than
+        # failing: the form shows the error beside its field.
+        return filterset.qs if filterset.is_bound and filterset.is_valid() else filterset.queryset
+
+
+class FilteredListView(FilteredMixin, ListView):
+    paginate_by = PAGE_SIZE
+
+    def get_queryset(self):
+        return self.filtered_queryset()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["filter"] = self.get_filterset()
+        context["active_filters"] = active_filters(self.get_filterset(), self.request)
+        return context
+
+
+def active_filters(filterset, request):
+    """(label, value, URL of the same list without this filter) for each filter in use."""
+    if not filterset.is_bound or not filterset.is_valid():
+        return []
+    chips = []
+    for name, field in filterset.form.fields.items():
+        if name in NOT_FILTERS or request.GET.get(name, "") == "":
+            continue
+        value = filterset.form.cleaned_data.get(name)
+        if value in (None, "", [], ()):
+            continue
+        without = request.GET.copy()
+        without.pop(name, None)
+        without.pop("page", None)
+        chips.append((field.label, display_value(field, value), f"?{without.urlencode()}"))
+    return chips
+
+
+def display_value(field, value):
+    choices = dict(getattr(field, "choices", []) or [])
+    if value in choices:
+        return choices[value]
+    return str(value)
+
+
+def download_response(resource_class, queryset, fmt):
+    """Records as CSV in the import format, or as JSON with the same columns."""
+    dataset = resource_class().export(queryset=queryset)
+    if fmt == "csv":
+        response = HttpResponse(write_csv(dataset), content_type="text/csv; charset=utf-8")
+    elif fmt == "json":
+        rows = [dict(zip(dataset.headers, row, strict=True)) for row in dataset]
+        response = HttpResponse(
+            json.dumps(rows, ensure_ascii=False, indent=1), content_type="application/json; charset=utf-8"
+        )
+    else:
+        raise Http404(_("Unknown format."))
+    response["Content-Disposition"] = f'attachment; filename="{resource_class._meta.name}.{fmt}"'
+    return response
+
+
+class DownloadView(FilteredMixin, View):
+    """The rows a filtered list selects, all pages, in the format the URL names."""
+
+    resource_class = None
+
+    def get(self, request, format):
+        return download_response(self.resource_class, self.filtered_queryset(), format)

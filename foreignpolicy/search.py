@@ -1,0 +1,56 @@
+"""Free-text search in both languages, ignoring case and accents, on both databases.
+
+Each record keeps `search_text`: all its texts, normalised in Python (no accents, lower
+case). On SQLite every word of the query must occur in it. On PostgreSQL a migration adds
+a stored generated `search_vector` over that column with a GIN index, and the query is a
+prefix full-text match, which the index answers without reading every row.
+"""
+
+import re
+
+from django.db import connections, migrations
+from django.db.models import BooleanField
+from django.db.models.expressions import RawSQL
+
+from .text import normalise
+
+_WORD = re.compile(r"\w+")
+
+
+def search_text(values):
+    return normalise(" ".join(str(value) for value in values if value))
+
+
+def search(queryset, text):
+    words = _WORD.findall(normalise(text or ""))
+    if not words:
+        return queryset
+    if connections[queryset.db].vendor == "postgresql":
+        table = queryset.model._meta.db_table
+        matches = RawSQL(
+            f'"{table}"."search_vector" @@ to_tsquery(\'simple\', %s)',
+            [" & ".join(f"{word}:*" for word in words)],
+            output_field=BooleanField(),
+        )
+        return queryset.filter(matches)
+    for word in words:
+        queryset = queryset.filter(search_text__contains=word)
+    return queryset
+
+
+def search_vector(table):
+    """Migration operations that add the indexed search vector on PostgreSQL only."""
+
+    def add(apps, schema_editor):
+        if schema_editor.connection.vendor == "postgresql":
+            schema_editor.execute(
+                f'ALTER TABLE "{table}" ADD COLUMN "search_vector" tsvector '
+                f"GENERATED ALWAYS AS (to_tsvector('simple'::regconfig, \"search_text\")) STORED"
+            )
+            schema_editor.execute(f'CREATE INDEX "{table}_search" ON "{table}" USING gin ("search_vector")')
+
+    def remove(apps, schema_editor):
+        if schema_editor.connection.vendor == "postgresql":
+            schema_editor.execute(f'ALTER TABLE "{table}" DROP COLUMN "search_vector"')
+
+    return migrations.RunPython(add, remove)
