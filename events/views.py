@@ -24,6 +24,9 @@ class TimelineView(FilteredMixin, TemplateView):
     filterset_class = EventFilter
     template_name = "events/timeline.html"
 
+    def base_queryset(self):
+        return Event.objects.published()
+
     def filters(self):
         filterset = self.get_filterset()
         return filterset.form.cleaned_data if filterset.is_bound and filterset.is_valid() else {}

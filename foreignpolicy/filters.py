@@ -26,7 +26,7 @@ class PartyFilter(django_filters.ChoiceFilter):
         self.country_fields = country_fields
         super().__init__(
             label=_("Country or organisation"),
-            choices=partial(party_choices, related),
+            choices=LazyChoices(partial(party_choices, related)),
             method=self.filter_party,
             **kwargs,
         )
@@ -38,6 +38,28 @@ class PartyFilter(django_filters.ChoiceFilter):
                 condition |= Q(**{f"{field}__code": value})
             return queryset.filter(condition).distinct()
         return queryset.filter(organisations__slug=value).distinct()
+
+
+class LazyChoices:
+    """Choices read from the database when a form first needs them, once per form."""
+
+    def __init__(self, load):
+        self.load = load
+        self.loaded = None
+
+    def __deepcopy__(self, memo):
+        return LazyChoices(self.load)
+
+    def choices(self):
+        if self.loaded is None:
+            self.loaded = list(self.load())
+        return self.loaded
+
+    def __iter__(self):
+        return iter(self.choices())
+
+    def __len__(self):
+        return len(self.choices())
 
 
 def party_choices(related):

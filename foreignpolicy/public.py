@@ -74,9 +74,11 @@ def active_filters(filterset, request):
 
 
 def display_value(field, value):
-    choices = dict(getattr(field, "choices", []) or [])
-    if value in choices:
-        return choices[value]
+    for key, label in getattr(field, "choices", None) or []:
+        # Grouped choices (<optgroup>) hold their own (key, label) pairs.
+        for option, text in label if isinstance(label, (list, tuple)) else [(key, label)]:
+            if option == value:
+                return text
     return str(value)
 
 

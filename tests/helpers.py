@@ -4,3 +4,16 @@ def problems(result):
 
 def csv_text(*lines):
     return "\n".join(lines) + "\n"
+
+
+def url(name, language="en", **kwargs):
+    """The address of a page in a language (every public page lives under /es/ or /en/)."""
+    from django.urls import reverse
+    from django.utils import translation
+
+    with translation.override(language):
+        return reverse(name, kwargs=kwargs or None)
+
+
+def page_slugs(response):
+    return [record.slug for record in response.context["object_list"]]

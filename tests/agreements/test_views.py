@@ -1,0 +1,220 @@
+import csv
+import io
+import json
+from datetime import date
+
+import pytest
+
+from agreements.models import Agreement, AgreementStatus, AgreementType
+from foreignpolicy.models import Country, Organisation, Topic
+from foreignpolicy.partial_dates import Precision
+from tests.factories import AgreementFactory, DirectorateFactory
+from tests.helpers import page_slugs, url
+
+pytestmark = pytest.mark.django_db
+
+
+def status(code):
+    return AgreementStatus.objects.get(code=code)
+
+
+@pytest.fixture
+def agreements():
+    dae = DirectorateFactory(slug="dae", acronym="DAE")
+    chile = AgreementFactory(
+        slug="pe-cl",
+        title_en="Peru-Chile FTA",
+        title_es="TLC Perú-Chile",
+        signed_on=date(2006, 8, 22),
+        in_force_on=date(2009, 3, 1),
+        directorate=dae,
+    )
+    chile.countries.add(Country.objects.get(code="CL"))
+    chile.topics.add(Topic.objects.get(slug="trade"))
+    efta = AgreementFactory(
+        slug="pe-efta",
+        title_en="Peru-EFTA FTA",
+        title_es="TLC Perú-AELC",
+        signed_on=date(2010, 6, 24),
+        in_force_on=date(2011, 7, 1),
+    )
+    efta.organisations.add(Organisation.objects.get(slug="efta"))
+    brazil = AgreementFactory(
+        slug="pe-br",
+        title_en="Agreement with Brazil",
+        title_es="Acuerdo con el Brasil",
+        status=status("signed"),
+        type=AgreementType.objects.get(slug="economic-complementation-agreement"),
+        signed_on=date(2016, 4, 29),
+        in_force_on=None,
+    )
+    brazil.countries.add(Country.objects.get(code="BR"))
+    unasur = AgreementFactory(
+        slug="unasur",
+        title_en="UNASUR treaty",
+        title_es="Tratado de la UNASUR",
+        status=status("terminated"),
+        signed_on=date(2008, 5, 23),
+        in_force_on=date(2011, 3, 11),
+        ended_on=date(2019, 5, 28),
+    )
+    draft = AgreementFactory(slug="draft", title_en="Secret draft", is_published=False)
+    draft.countries.add(Country.objects.get(code="CL"))
+    return {"chile": chile, "efta": efta, "brazil": brazil, "unasur": unasur}
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ({}, ["pe-br", "pe-efta", "unasur", "pe-cl"]),
+        ({"status": "in_force"}, ["pe-efta", "pe-cl"]),
+        ({"status": "terminated"}, ["unasur"]),
+        ({"type": "economic-complementation-agreement"}, ["pe-br"]),
+        ({"party": "CL"}, ["pe-cl"]),
+        ({"party": "efta"}, ["pe-efta"]),
+        ({"directorate": "dae"}, ["pe-cl"]),
+        ({"topic": "trade"}, ["pe-cl"]),
+        ({"signed_from": "2008", "signed_to": "2010"}, ["pe-efta", "unasur"]),
+        ({"in_force_from": "2011"}, ["pe-efta", "unasur"]),
+        ({"in_force_to": "2010"}, ["pe-cl"]),
+        ({"q": "chile"}, ["pe-cl"]),
+        ({"q": "peru"}, ["pe-efta", "pe-cl"]),
+        ({"q": "tratado"}, ["unasur"]),
+        ({"q": "TLC Peru AELC"}, ["pe-efta"]),
+        ({"status": "in_force", "party": "CL"}, ["pe-cl"]),
+    ],
+)
+def test_every_filter_selects_the_published_agreements_it_names(client, agreements, query, expected):
+    response = client.get(url("agreements:list"), query)
+    assert page_slugs(response) == expected
+    assert f"{len(expected)} agreement" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("ordering", "expected"),
+    [
+        ("signed", ["pe-br", "pe-efta", "unasur", "pe-cl"]),
+        ("-signed", ["pe-cl", "unasur", "pe-efta", "pe-br"]),
+        ("in_force", ["pe-efta", "unasur", "pe-cl", "pe-br"]),
+        ("-in_force", ["pe-cl", "unasur", "pe-efta", "pe-br"]),
+        ("title", ["pe-br", "pe-cl", "pe-efta", "unasur"]),
+    ],
+)
+def test_agreements_can_be_ordered_by_signature_entry_into_force_or_title(client, agreements, ordering, expected):
+    assert page_slugs(client.get(url("agreements:list"), {"ordering": ordering})) == expected
+
+
+def test_ordering_by_title_follows_the_readers_language(client, agreements):
+    spanish = page_slugs(client.get(url("agreements:list", "es"), {"ordering": "title"}))
+    assert spanish == ["pe-br", "pe-efta", "pe-cl", "unasur"]
+
+
+def test_active_filters_are_shown_and_each_can_be_removed(client, agreements):
+    response = client.get(url("agreements:list"), {"status": "in_force", "party": "CL"})
+    chips = response.context["active_filters"]
+    assert [(label, value) for label, value, _ in chips] == [
+        ("Status", "In force"),
+        ("Country or organisation", "Chile"),
+    ]
+    assert chips[0][2] == "?party=CL"
+    assert chips[1][2] == "?status=in_force"
+    page = response.content.decode()
+    assert 'href="?party=CL"' in page and 'href="?status=in_force"' in page
+
+
+def test_pagination_keeps_the_filters(client):
+    AgreementFactory.create_batch(30, status=status("signed"))
+    AgreementFactory.create_batch(3)
+    response = client.get(url("agreements:list"), {"status": "signed"})
+    assert response.context["paginator"].count == 30
+    assert 'href="?status=signed&amp;page=2"' in response.content.decode()
+    second = client.get(url("agreements:list"), {"status": "signed", "page": 2})
+    assert len(second.context["object_list"]) == 5
+
+
+def test_an_unknown_filter_value_is_explained_not_a_server_error(client, agreements):
+    response = client.get(url("agreements:list"), {"status": "vigent", "signed_from": "soon"})
+    assert response.status_code == 200
+    assert "Select a valid choice" in response.content.decode()
+    assert "Enter a number" in response.content.decode()
+
+
+def test_the_csv_download_holds_exactly_the_filtered_rows_in_the_import_format(client, agreements):
+    AgreementFactory.create_batch(30, status=status("in_force"))
+    query = {"status": "in_force", "ordering": "title"}
+    listed = client.get(url("agreements:list"), query).context["paginator"].object_list
+    response = client.get(url("agreements:download", format="csv"), query)
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert 'filename="agreements.csv"' in response["Content-Disposition"]
+    assert response.content.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert {row["slug"] for row in rows} == {agreement.slug for agreement in listed}
+    assert len(rows) == 32
+    chile = next(row for row in rows if row["slug"] == "pe-cl")
+    assert (chile["parties"], chile["status"], chile["signed_on"]) == ("CL", "in_force", "2006-08-22")
+
+
+def test_the_json_download_holds_the_same_rows(client, agreements):
+    response = client.get(url("agreements:download", format="json"), {"party": "CL"})
+    assert response["Content-Type"] == "application/json; charset=utf-8"
+    rows = json.loads(response.content)
+    assert [row["slug"] for row in rows] == ["pe-cl"]
+    assert rows[0]["title_es"] == "TLC Perú-Chile"
+
+
+def test_an_unknown_download_format_is_not_found(client, agreements):
+    assert client.get(url("agreements:download", format="xml")).status_code == 404
+
+
+def test_the_detail_page_shows_every_field_in_the_readers_language(client, agreements):
+    chile = agreements["chile"]
+    chile.signed_on_precision = Precision.MONTH
+    chile.source_url = "https://www.acuerdoscomerciales.gob.pe/"
+    chile.save()
+    english = client.get(url("agreements:detail", slug="pe-cl")).content.decode()
+    assert "Peru-Chile FTA" in english and "August 2006" in english and "1 March 2009" in english
+    assert "Chile" in english and "https://www.acuerdoscomerciales.gob.pe/" in english and "Trade" in english
+    spanish = client.get(url("agreements:detail", "es", slug="pe-cl")).content.decode()
+    assert "TLC Perú-Chile" in spanish and "agosto de 2006" in spanish and "1 de marzo de 2009" in spanish
+    assert "Comercio" in spanish
+
+
+def test_drafts_are_not_found_by_the_public_but_staff_may_preview_them(client, admin_client, agreements):
+    assert client.get(url("agreements:detail", slug="draft")).status_code == 404
+    assert "Secret draft" not in client.get(url("agreements:list")).content.decode()
+    preview = admin_client.get(url("agreements:detail", slug="draft"))
+    assert preview.status_code == 200
+    assert "Draft: only staff can see this page." in preview.content.decode()
+
+
+def test_in_force_on_a_date_uses_entry_into_force_and_end(client, agreements):
+    def in_force_on(day):
+        return [
+            agreement.slug for agreement in client.get(url("agreements:in_force"), {"on": day}).context["object_list"]
+        ]
+
+    assert sorted(in_force_on("2010-01-01")) == ["pe-cl"]
+    assert sorted(in_force_on("2015-06-01")) == ["pe-cl", "pe-efta", "unasur"]
+    assert sorted(in_force_on("2020-01-01")) == ["pe-cl", "pe-efta"]
+
+
+def test_the_charts_follow_the_filters_and_have_a_table(client, agreements):
+    response = client.get(url("agreements:list"), {"status": "in_force"})
+    years = {bar.label: bar.value for bar in response.context["year_chart"]["bars"]}
+    assert years["2006"] == 1 and years["2010"] == 1 and sum(years.values()) == 2
+    statuses = {bar.label: bar.value for bar in response.context["status_chart"]["bars"]}
+    assert statuses == {"Under negotiation": 0, "About to enter into force": 0, "In force": 2, "No longer in force": 0}
+    page = response.content.decode()
+    assert "<svg" in page and "<table" in page and '<th scope="row">2006</th>' in page
+
+
+@pytest.mark.parametrize("count", [3, 300])
+def test_the_list_and_downloads_run_a_fixed_number_of_queries(client, django_assert_max_num_queries, count):
+    for agreement in AgreementFactory.create_batch(count):
+        agreement.countries.add(Country.objects.get(code="CL"))
+    with django_assert_max_num_queries(16):
+        client.get(url("agreements:list"), {"party": "CL", "ordering": "title"})
+    with django_assert_max_num_queries(8):
+        client.get(url("agreements:download", format="csv"), {"party": "CL"})
+    with django_assert_max_num_queries(8):
+        client.get(url("agreements:detail", slug=Agreement.objects.first().slug))

@@ -1,0 +1,104 @@
+import re
+
+import pytest
+
+from tests.factories import AgreementFactory, DirectorateFactory, EventFactory
+from tests.helpers import url
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def records():
+    return {
+        "agreement": AgreementFactory(
+            slug="pe-ca",
+            title_en="Free Trade Agreement between Peru and Canada",
+            title_es="Tratado de Libre Comercio entre el Perú y Canadá",
+        ),
+        "event": EventFactory(slug="cop20", title_en="COP20 on Climate Change in Lima", title_es="COP20 en Lima"),
+        "directorate": DirectorateFactory(
+            slug="env", name_en="Directorate of Environment", name_es="Dirección de Medio Ambiente"
+        ),
+        "draft": AgreementFactory(slug="draft", title_en="Peru draft", is_published=False),
+    }
+
+
+def found(client, query, language="en"):
+    response = client.get(url("search", language), {"q": query})
+    kinds = ("directorates", "agreements", "events")
+    return {kind: [str(record) for record in rows] for kind, (_, _, rows) in zip(kinds, response.context["results"])}
+
+
+@pytest.mark.parametrize("query", ["peru", "PERÚ", "Peru canada", "canadá", "tratado", "TRATADO libre"])
+def test_search_ignores_accents_and_case_and_finds_both_languages(client, records, query):
+    assert found(client, query)["agreements"] == ["Free Trade Agreement between Peru and Canada"]
+
+
+def test_search_finds_every_kind_and_never_drafts(client, records):
+    assert found(client, "lima") == {
+        "directorates": [],
+        "agreements": [],
+        "events": ["COP20 on Climate Change in Lima"],
+    }
+    assert found(client, "medio ambiente", "es")["directorates"] == ["Dirección de Medio Ambiente"]
+    assert "Peru draft" not in str(found(client, "peru draft"))
+
+
+def test_search_matches_the_beginning_of_words(client, records):
+    assert found(client, "canad")["agreements"] == ["Free Trade Agreement between Peru and Canada"]
+
+
+def test_a_topic_page_gathers_its_directorates_agreements_and_events(client, records):
+    for record in ("agreement", "event", "directorate"):
+        records[record].topics.add(1)
+    records["draft"].topics.add(1)
+    page = client.get(url("topics:detail", slug="trade")).content.decode()
+    assert "Directorate of Environment" in page and "COP20 on Climate Change" in page
+    assert "Free Trade Agreement between Peru and Canada" in page and "Peru draft" not in page
+    assert client.get(url("topics:detail", slug="nothing")).status_code == 404
+
+
+def test_every_page_offers_the_same_record_in_the_other_language(client, records):
+    page = client.get(url("agreements:detail", "es", slug="pe-ca")).content.decode()
+    english = url("agreements:detail", "en", slug="pe-ca")
+    assert f'<a href="{english}" hreflang="en" lang="en">English</a>' in page
+    assert f'<link rel="alternate" hreflang="en" href="http://testserver{english}">' in page
+    assert f'<link rel="canonical" href="http://testserver{url("agreements:detail", "es", slug="pe-ca")}">' in page
+
+
+def test_the_language_switch_keeps_the_filters(client, records):
+    page = client.get(url("agreements:list", "en"), {"status": "in_force"}).content.decode()
+    assert f'href="{url("agreements:list", "es")}?status=in_force"' in page
+
+
+def test_pages_have_titles_and_descriptions_for_shared_links(client, records):
+    page = client.get(url("events:detail", slug="cop20")).content.decode()
+    assert re.search(r"<title>COP20 on Climate Change in Lima · [^<]+</title>", page)
+    assert '<meta name="description" content="' in page
+    assert '<meta property="og:title" content="COP20 on Climate Change in Lima">' in page
+
+
+def test_the_sitemap_lists_published_records_in_both_languages(client, records):
+    sitemap = client.get("/sitemap.xml").content.decode()
+    assert url("agreements:detail", "es", slug="pe-ca") in sitemap
+    assert url("agreements:detail", "en", slug="pe-ca") in sitemap
+    assert 'hreflang="es"' in sitemap and 'hreflang="en"' in sitemap
+    assert "/draft/" not in sitemap
+
+
+def test_robots_txt_points_to_the_sitemap_and_keeps_out_of_the_admin(client):
+    body = client.get("/robots.txt").content.decode()
+    assert "Disallow: /admin/" in body and "Sitemap: http://testserver/sitemap.xml" in body
+
+
+def test_no_page_loads_anything_from_another_site(client, records):
+    for name, kwargs in [
+        ("home", {}),
+        ("agreements:list", {}),
+        ("events:list", {}),
+        ("agreements:detail", {"slug": "pe-ca"}),
+    ]:
+        page = client.get(url(name, **kwargs)).content.decode()
+        loaded_from_elsewhere = r'<(script|link|img|iframe|source)\b[^>]*\b(src|href)="(https?:)?//(?!testserver)'
+        assert not re.search(loaded_from_elsewhere, page), name
