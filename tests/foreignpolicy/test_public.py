@@ -27,7 +27,10 @@ def records():
 def found(client, query, language="en"):
     response = client.get(url("search", language), {"q": query})
     kinds = ("directorates", "agreements", "events")
-    return {kind: [str(record) for record in rows] for kind, (_, _, rows) in zip(kinds, response.context["results"])}
+    return {
+        kind: [str(record) for record in rows]
+        for kind, (_, _, rows) in zip(kinds, response.context["results"], strict=True)
+    }
 
 
 @pytest.mark.parametrize("query", ["peru", "PERÚ", "Peru canada", "canadá", "tratado", "TRATADO libre"])
