@@ -27,6 +27,7 @@ NEW, UPDATE, SKIP = RowResult.IMPORT_TYPE_NEW, RowResult.IMPORT_TYPE_UPDATE, Row
 BATCH_SIZE = 1000
 LOGGED_VALUE_LENGTH = 80
 QUERY_PAGE = 2000
+PROGRESS_STEP = 500
 
 
 @dataclass(frozen=True, order=True)
@@ -83,7 +84,7 @@ class PlannedRow:
 
 
 class ImportPlan:
-    def __init__(self, resource, dataset):
+    def __init__(self, resource, dataset, progress=None):
         self.resource = resource
         self.model = resource._meta.model
         self.problems = []
@@ -98,8 +99,10 @@ class ImportPlan:
         for name in self.present:
             self.columns[name].widget.prepare([row.cells[name] for row in self.rows], self)
         existing = self.load_existing()
-        for row in self.rows:
+        for done, row in enumerate(self.rows, start=1):
             self.plan_row(row, existing.get(row.slug))
+            if progress and (done % PROGRESS_STEP == 0 or done == len(self.rows)):
+                progress(done, len(self.rows))
         resource.check_plan(self)
 
     def add(self, row, column, message):
@@ -379,10 +382,17 @@ class RecordResource(resources.ModelResource):
     def filter_export(self, queryset, **kwargs):
         return queryset.for_export()
 
+    def export(self, queryset=None, progress=None, **kwargs):
+        self.progress = progress
+        return super().export(queryset=queryset, **kwargs)
+
     def iter_queryset(self, queryset):
         # Large pages keep the number of queries small while prefetching stays bounded.
-        for chunk_start in range(0, queryset.count(), QUERY_PAGE):
+        total = queryset.count()
+        for chunk_start in range(0, total, QUERY_PAGE):
             yield from queryset[chunk_start : chunk_start + QUERY_PAGE]
+            if getattr(self, "progress", None):
+                self.progress(min(chunk_start + QUERY_PAGE, total), total)
 
     def column_for_field(self, field_name):
         for column in self.get_import_fields():
@@ -400,7 +410,7 @@ class RecordResource(resources.ModelResource):
         """Checks across rows that a single row cannot make; adds to plan.problems."""
 
     def import_data_inner(self, dataset, dry_run, raise_errors, using_transactions, collect_failed_rows, **kwargs):
-        plan = ImportPlan(self, dataset)
+        plan = ImportPlan(self, dataset, progress=kwargs.get("progress"))
         result = plan.result()
         if dry_run or result.problems:
             return result

@@ -146,3 +146,46 @@ def test_create_demo_admin_makes_a_random_password_never_a_fixed_one(settings, t
     assert len(password) >= 12
     assert f"password “{password}”" in out
     assert get_user_model().objects.get(username="admin").check_password(password)
+
+
+class Terminal(StringIO):
+    def isatty(self):
+        return True
+
+
+def test_a_large_import_shows_a_progress_bar_at_a_terminal(tmp_path):
+    rows = "".join(f"a{n},A{n},Acuerdo marco,in_force\n" for n in range(1200))
+    path = write(tmp_path, "big.csv", "slug,title_en,type,status\n" + rows)
+    terminal = Terminal()
+    call_command("import_csv", "agreements", str(path), "--language", "en", stdout=StringIO(), stderr=terminal)
+    assert "Checking rows [" in terminal.getvalue()
+    assert "] 1200/1200\n" in terminal.getvalue()
+    quiet = StringIO()
+    call_command("import_csv", "agreements", str(path), "--language", "en", stdout=StringIO(), stderr=quiet)
+    assert quiet.getvalue() == ""
+    exported = Terminal()
+    call_command("export_csv", "agreements", "--output", str(tmp_path / "out.csv"), stderr=exported)
+    assert "1200/1200" in exported.getvalue()
+
+
+def test_excel_files_go_in_and_out_by_their_extension(tmp_path):
+    from openpyxl import Workbook, load_workbook
+
+    workbook = Workbook()
+    workbook.active.append(["slug", "title_es", "type", "status", "signed_on", "summary_en"])
+    workbook.active.append(["pe-ca", "TLC Perú-Canadá", "Tratado de libre comercio", "Vigente", "29/05/2008", "'=1+1"])
+    workbook.save(tmp_path / "acuerdos.xlsx")
+    out, _ = run("import_csv", "agreements", str(tmp_path / "acuerdos.xlsx"), "--language", "en")
+    assert out.strip() == "acuerdos.xlsx: 1 created, 0 updated, 0 unchanged; 1 of them is a draft."
+    agreement = Agreement.objects.get()
+    assert (agreement.title_es, agreement.signed_on.isoformat(), agreement.summary_en) == (
+        "TLC Perú-Canadá",
+        "2008-05-29",
+        "=1+1",
+    )
+    run("export_csv", "agreements", "--output", str(tmp_path / "export.xlsx"))
+    sheet = load_workbook(tmp_path / "export.xlsx").worksheets[0]
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:3] == ("slug", "title_en", "title_es")
+    assert rows[1][rows[0].index("summary_en")] == "'=1+1"
+    assert rows[1][rows[0].index("signed_on")] == "2008-05-29"

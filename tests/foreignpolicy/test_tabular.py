@@ -1,6 +1,8 @@
+import io
+
 import pytest
 
-from foreignpolicy.tabular import FileProblem, read_csv, write_csv
+from foreignpolicy.tabular import FileProblem, read_csv, read_table, write_csv, write_xlsx
 
 
 def test_utf8_with_and_without_byte_order_mark_is_read():
@@ -53,3 +55,53 @@ def test_the_export_is_utf8_with_a_byte_order_mark_and_commas():
 
     data = write_csv(tablib.Dataset(("pe", "Perú; Chile"), headers=["slug", "name_es"]))
     assert data == "\ufeffslug,name_es\r\npe,Perú; Chile\r\n".encode()
+
+
+def xlsx(rows):
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    for row in rows:
+        workbook.active.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def test_the_first_sheet_of_an_excel_file_is_read_with_its_dates_and_numbers():
+    from datetime import datetime
+
+    data = xlsx([["slug", "signed_on", "position", "published"], ["pe-cl", datetime(2006, 8, 22), 10, True]])
+    dataset = read_table(data, "Acuerdos.XLSX")
+    assert dataset.headers == ["slug", "signed_on", "position", "published"]
+    assert dataset[0] == ("pe-cl", "2006-08-22", "10", "yes")
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"not a zip", "This is not an Excel .xlsx file, or it is damaged."),
+        (b"PK\x03\x04broken", "This is not an Excel .xlsx file, or it is damaged."),
+    ],
+)
+def test_a_damaged_excel_file_gets_a_file_level_reason(data, message):
+    with pytest.raises(FileProblem, match=message):
+        read_table(data, "file.xlsx")
+
+
+def test_an_empty_excel_file_is_refused():
+    with pytest.raises(FileProblem, match="The file is empty."):
+        read_table(xlsx([]), "file.xlsx")
+
+
+@pytest.mark.parametrize("text", ["=SUM(A1)", "+1", "-2", "@cmd", "\tx", "\rx", "'=already quoted", "'plain"])
+def test_formula_like_cells_are_neutralised_on_export_and_restored_on_import(text):
+    import tablib
+
+    dataset = tablib.Dataset((text, "plain"), headers=["summary_en", "title_en"])
+    exported = write_csv(dataset)
+    if text.startswith(("=", "+", "-", "@", "\t", "\r")):
+        assert f"'{text}".encode() in exported or f"\"'{text}".encode() in exported
+    assert read_csv(exported)[0] == (text, "plain")
+    from_excel = read_table(write_xlsx(dataset), "x.xlsx")[0]
+    assert from_excel == (text.replace("\r", "\n"), "plain")

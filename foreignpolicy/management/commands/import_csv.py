@@ -7,14 +7,18 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from foreignpolicy.management.progress import progress_for
 from foreignpolicy.registry import RESOURCES, resource_for
-from foreignpolicy.tabular import FileProblem, read_csv
+from foreignpolicy.tabular import FileProblem, read_table
 
 IMPORT_ACCOUNT = "import"
 
 
 class Command(BaseCommand):
-    help = "Import directorates, agreements or events from a CSV file in the documented format (docs/csv-format.md)."
+    help = (
+        "Import directorates, agreements or events from a CSV or Excel (.xlsx) file in the documented format "
+        "(docs/csv-format.md)."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("kind", choices=sorted(RESOURCES))
@@ -37,7 +41,7 @@ class Command(BaseCommand):
 
     def run(self, kind, file, dry_run, account):
         try:
-            dataset = read_csv(file.read_bytes())
+            dataset = read_table(file.read_bytes(), file.name)
         except OSError as error:
             raise CommandError(
                 _("Cannot read %(file)s: %(reason)s.") % {"file": file, "reason": error.strerror}
@@ -45,7 +49,12 @@ class Command(BaseCommand):
         except FileProblem as problem:
             raise CommandError(f"{file.name}: {problem} " + _("Nothing was imported.")) from problem
         result = resource_for(kind).import_data(
-            dataset, dry_run=dry_run, use_transactions=True, user=account, file_name=file.name
+            dataset,
+            dry_run=dry_run,
+            use_transactions=True,
+            user=account,
+            file_name=file.name,
+            progress=progress_for(self, len(dataset), _("Checking rows")),
         )
         if result.problems:
             for problem in result.problems:
