@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from foreignpolicy.admin import RecordAdmin, VocabularyAdmin
 
 from .models import Agreement, AgreementStatus, AgreementType
+from .resources import AgreementResource
 
 
 @admin.register(AgreementType)
@@ -26,6 +27,7 @@ class AgreementStatusAdmin(admin.ModelAdmin):
 
 @admin.register(Agreement)
 class AgreementAdmin(RecordAdmin):
+    resource_classes = [AgreementResource]
     list_display = ["title_es", "title_en", "short_title", "type", "status", "signed_on", "in_force_on", "published"]
     list_filter = ["is_published", "status", "type", "directorate", "topics", "signed_on", "in_force_on"]
     list_select_related = ["type", "status"]

@@ -135,6 +135,10 @@ class Agreement(Record):
     class Meta:
         verbose_name = _("agreement")
         verbose_name_plural = _("agreements")
+        permissions = [
+            ("import_agreement", _("Can import agreements from files")),
+            ("export_agreement", _("Can export agreements to files")),
+        ]
         ordering = ["-signed_on", "title_en"]
         indexes = [
             models.Index(fields=["signed_on"]),

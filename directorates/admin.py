@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from foreignpolicy.admin import RecordAdmin, RecordForm
 
 from .models import Directorate, closes_a_cycle
+from .resources import DirectorateResource
 
 
 class DirectorateForm(RecordForm):
@@ -23,6 +24,7 @@ class DirectorateForm(RecordForm):
 
 @admin.register(Directorate)
 class DirectorateAdmin(RecordAdmin):
+    resource_classes = [DirectorateResource]
     form = DirectorateForm
     list_display = ["name_es", "name_en", "acronym", "parent", "position", "published", "updated_at"]
     list_filter = ["is_published", "parent", "topics"]

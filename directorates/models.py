@@ -59,6 +59,10 @@ class Directorate(Record):
     class Meta:
         verbose_name = _("directorate")
         verbose_name_plural = _("directorates")
+        permissions = [
+            ("import_directorate", _("Can import directorates from files")),
+            ("export_directorate", _("Can export directorates to files")),
+        ]
         ordering = ["position", "name_en"]
 
     def __str__(self):

@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from foreignpolicy.admin import RecordAdmin, VocabularyAdmin
 
 from .models import Event, EventType
+from .resources import EventResource
 
 
 @admin.register(EventType)
@@ -13,6 +14,7 @@ class EventTypeAdmin(VocabularyAdmin):
 
 @admin.register(Event)
 class EventAdmin(RecordAdmin):
+    resource_classes = [EventResource]
     list_display = ["title_es", "title_en", "date", "type", "location", "country", "published"]
     list_filter = ["is_published", "type", "directorates", "topics", "date"]
     list_select_related = ["type", "country"]

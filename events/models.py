@@ -86,6 +86,10 @@ class Event(Record):
     class Meta:
         verbose_name = _("event")
         verbose_name_plural = _("events")
+        permissions = [
+            ("import_event", _("Can import events from files")),
+            ("export_event", _("Can export events to files")),
+        ]
         ordering = ["-date", "title_en"]
         indexes = [models.Index(fields=["date"])]
 

@@ -11,8 +11,9 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from .admin_files import FileImportExportMixin
 from .importing import describe_changes
-from .models import Country, Organisation, Topic, slug_from_titles
+from .models import Country, ImportRecord, Organisation, Topic, slug_from_titles
 
 admin.site.site_header = _("foreignpolicy — Ministry of Foreign Affairs of Peru")
 admin.site.site_title = _("foreignpolicy administration")
@@ -40,7 +41,7 @@ class RecordForm(forms.ModelForm):
         return slug
 
 
-class RecordAdmin(admin.ModelAdmin):
+class RecordAdmin(FileImportExportMixin, admin.ModelAdmin):
     """Admin behaviour every record kind shares."""
 
     form = RecordForm
@@ -146,3 +147,21 @@ class CountryAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return ["code", "alpha3"] if obj else []
+
+
+@admin.register(ImportRecord)
+class ImportRecordAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "content_type", "user", "imported_at", "created", "updated", "unchanged", "drafts"]
+    list_filter = ["content_type", "user", "imported_at"]
+    search_fields = ["file_name", "user__username"]
+    date_hierarchy = "imported_at"
+    list_select_related = ["content_type", "user"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

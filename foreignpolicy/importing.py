@@ -6,6 +6,7 @@ anything written, in bulk, in one transaction. Every problem is reported with it
 and column; a file with any problem writes nothing.
 """
 
+import hashlib
 from dataclasses import dataclass, field
 from difflib import get_close_matches
 
@@ -20,7 +21,7 @@ from import_export import resources
 from import_export.results import Result, RowResult
 
 from .columns import PendingRecord, chunked
-from .models import slug_from_titles
+from .models import ImportRecord, slug_from_titles
 from .partial_dates import PartialDateAttribute
 
 NEW, UPDATE, SKIP = RowResult.IMPORT_TYPE_NEW, RowResult.IMPORT_TYPE_UPDATE, RowResult.IMPORT_TYPE_SKIP
@@ -55,6 +56,8 @@ class ImportResult(Result):
         super().__init__()
         self.problems = []
         self.drafts = 0
+        self.fingerprint = ""
+        self.record = None
 
     def has_errors(self):
         return bool(self.base_errors or self.problems)
@@ -274,6 +277,7 @@ class ImportPlan:
                 continue
             row_result = RowResult()
             row_result.import_type = row.action
+            row_result.number = row.number
             row_result.row_values = row.cells
             row_result.changes = row.changes
             row_result.instance = row.instance
@@ -302,7 +306,26 @@ class ImportPlan:
             self.model.objects.bulk_update(list(touched.values()), self.updated_fields(), batch_size=BATCH_SIZE)
         self.write_relations(created, updated, by_slug)
         if user is not None:
-            self.write_log(user, file_name, created, updated)
+            record = ImportRecord.objects.create(
+                content_type=ContentType.objects.get_for_model(self.model),
+                user=user,
+                file_name=file_name[:255],
+                created=len(created),
+                updated=len(updated),
+                unchanged=sum(row.action == SKIP for row in self.rows),
+                drafts=sum(not row.instance.is_published for row in self.rows),
+            )
+            self.write_log(record, created, updated)
+            return record
+        return None
+
+    def fingerprint(self):
+        """A digest of what the import would do, row by row: a confirmation must find the
+        same, or the records changed after the preview."""
+        digest = hashlib.sha256()
+        for row in self.rows:
+            digest.update(repr((row.number, row.slug, row.action, row.changes)).encode())
+        return digest.hexdigest()
 
     def updated_fields(self):
         names = {"is_published", "updated_at", "search_text"}
@@ -342,13 +365,12 @@ class ImportPlan:
     def saved(item, by_slug):
         return by_slug[item.slug] if isinstance(item, PendingRecord) else item
 
-    def write_log(self, user, file_name, created, updated):
-        content_type = ContentType.objects.get_for_model(self.model)
-        source = _("Imported from %(file)s") % {"file": file_name} if file_name else _("Imported")
+    def write_log(self, record, created, updated):
+        source = _("Import #%(number)d from %(file)s") % {"number": record.pk, "file": record.file_name}
         entries = [
             LogEntry(
-                user_id=user.pk,
-                content_type_id=content_type.pk,
+                user_id=record.user_id,
+                content_type_id=record.content_type_id,
                 object_id=str(row.instance.pk),
                 object_repr=str(row.instance)[:200],
                 action_flag=ADDITION if row.action == NEW else CHANGE,
@@ -412,11 +434,17 @@ class RecordResource(resources.ModelResource):
     def import_data_inner(self, dataset, dry_run, raise_errors, using_transactions, collect_failed_rows, **kwargs):
         plan = ImportPlan(self, dataset, progress=kwargs.get("progress"))
         result = plan.result()
+        result.fingerprint = plan.fingerprint()
+        expected = kwargs.get("expected_fingerprint")
+        if expected and expected != result.fingerprint and not result.problems:
+            result.problems.append(
+                Problem(0, "", _("The records changed after the preview, so nothing was written. Preview again."))
+            )
         if dry_run or result.problems:
             return result
         try:
             with transaction.atomic():
-                plan.write(kwargs.get("user"), kwargs.get("file_name", ""))
+                result.record = plan.write(kwargs.get("user"), kwargs.get("file_name", ""))
         except DatabaseError as error:
             result.problems.append(
                 Problem(0, "", _("The database refused the import and nothing was saved: %(error)s") % {"error": error})

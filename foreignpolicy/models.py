@@ -1,5 +1,7 @@
 """The shared base of the three record kinds, and the vocabularies they all use."""
 
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
@@ -159,3 +161,44 @@ class Country(models.Model):
     @property
     def export_key(self):
         return self.code
+
+
+class ImportRecord(models.Model):
+    """One confirmed import: who, when, which file, and what it did."""
+
+    content_type = models.ForeignKey(ContentType, verbose_name=_("record kind"), on_delete=models.PROTECT)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.PROTECT)
+    file_name = models.CharField(_("file"), max_length=255)
+    imported_at = models.DateTimeField(_("imported at"), auto_now_add=True)
+    created = models.PositiveIntegerField(_("created"))
+    updated = models.PositiveIntegerField(_("updated"))
+    unchanged = models.PositiveIntegerField(_("unchanged"))
+    drafts = models.PositiveIntegerField(_("drafts"))
+
+    class Meta:
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
+        ordering = ["-imported_at"]
+
+    def __str__(self):
+        return _("Import #%(number)d of %(file)s") % {"number": self.pk or 0, "file": self.file_name}
+
+
+class PendingImport(models.Model):
+    """An uploaded file between its preview and its confirmation.
+
+    Kept in the database, not on a server's disk, so that any server can confirm it and
+    the public can never reach it; tied to the user who uploaded it and deleted once
+    confirmed or abandoned for a day.
+    """
+
+    token = models.CharField(max_length=64, unique=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
+    file_name = models.CharField(max_length=255)
+    data = models.BinaryField()
+    plan_fingerprint = models.CharField(max_length=64)
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return self.file_name

@@ -114,10 +114,15 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
-# Imports run inside one transaction of their own (all or nothing), so the library's
-# per-row transactions are not wanted.
+# Imports run inside one transaction of their own (all or nothing) and write their own
+# change history, naming the file and each changed value.
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = True
+# Without these, any staff member could import into and export every model.
+IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "import"
+IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "export"
+# The largest file the admin's import accepts (20 MB holds some 100,000 agreement rows).
+IMPORT_MAX_UPLOAD_BYTES = int(os.environ.get("IMPORT_MAX_UPLOAD_BYTES", str(20 * 1024 * 1024)))
 
 LOGGING = {
     "version": 1,

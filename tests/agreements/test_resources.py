@@ -5,6 +5,7 @@ from django.contrib.admin.models import LogEntry
 
 from agreements.models import Agreement
 from agreements.resources import AgreementResource
+from foreignpolicy.models import ImportRecord
 from foreignpolicy.partial_dates import Precision
 from foreignpolicy.tabular import read_csv, write_csv
 from tests.factories import AgreementFactory, DirectorateFactory
@@ -142,7 +143,7 @@ def test_an_empty_slug_is_derived_from_the_english_title_or_else_the_spanish_one
 
 
 def test_a_row_whose_slug_exists_updates_that_record_and_unchanged_rows_are_counted(import_csv):
-    AgreementFactory(slug="pe-cl", title_en="Old title", is_published=True)
+    AgreementFactory(slug="pe-cl", title_en="Old title", title_es="Título anterior", is_published=True)
     AgreementFactory(slug="pe-ca", title_en="Peru-Canada FTA", title_es="TLC Perú-Canadá", is_published=True)
     result = import_csv(
         "agreements",
@@ -154,7 +155,7 @@ def test_a_row_whose_slug_exists_updates_that_record_and_unchanged_rows_are_coun
     )
     assert result.summary() == "0 created, 1 updated, 1 unchanged; 0 of them are drafts."
     updated = Agreement.objects.get(slug="pe-cl")
-    assert (updated.title_en, updated.status.code, updated.title_es) == ("Peru-Chile FTA", "signed", "Acuerdo 0")
+    assert (updated.title_en, updated.status.code, updated.title_es) == ("Peru-Chile FTA", "signed", "Título anterior")
     assert Agreement.objects.count() == 2
 
 
@@ -168,12 +169,22 @@ def test_an_import_records_who_changed_what_in_the_change_history(import_csv, ad
             "new-one,New,Acuerdo marco,signed,no",
         ),
     )
+    record = ImportRecord.objects.get()
+    assert (record.user, record.file_name, record.created, record.updated, record.unchanged) == (
+        admin_user,
+        "agreements.csv",
+        1,
+        1,
+        0,
+    )
     entry = LogEntry.objects.get(object_id=str(Agreement.objects.get(slug="pe-cl").pk))
     assert entry.user == admin_user
-    assert entry.get_change_message() == "Imported from agreements.csv: title_en: Old title → Peru-Chile FTA."
+    assert (
+        entry.get_change_message() == f"Import #{record.pk} from agreements.csv: title_en: Old title → Peru-Chile FTA."
+    )
     created = LogEntry.objects.get(object_id=str(Agreement.objects.get(slug="new-one").pk))
     assert created.is_addition()
-    assert created.get_change_message() == "Imported from agreements.csv: created."
+    assert created.get_change_message() == f"Import #{record.pk} from agreements.csv: created."
 
 
 def test_one_bad_row_writes_nothing_and_every_bad_row_is_reported(import_csv):

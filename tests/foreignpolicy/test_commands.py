@@ -7,6 +7,7 @@ from django.core.management import CommandError, call_command
 from agreements.models import Agreement
 from directorates.models import Directorate
 from events.models import Event
+from foreignpolicy.models import ImportRecord
 from tests.factories import AgreementFactory
 
 pytestmark = pytest.mark.django_db
@@ -42,7 +43,15 @@ def test_import_csv_records_the_import_account_in_the_history(tmp_path):
     entry = LogEntry.objects.get()
     assert entry.user.username == "import"
     assert not entry.user.is_active
-    assert entry.get_change_message() == "Imported from a.csv: created."
+    record = ImportRecord.objects.get()
+    assert (record.user, record.file_name, record.created, record.updated, record.drafts) == (
+        entry.user,
+        "a.csv",
+        1,
+        0,
+        1,
+    )
+    assert entry.get_change_message() == f"Import #{record.pk} from a.csv: created."
 
 
 def test_import_csv_lists_every_problem_and_exits_non_zero_writing_nothing(tmp_path):
