@@ -1,6 +1,6 @@
 from django.utils.translation import gettext_lazy as _
 
-from foreignpolicy.columns import Column, PositionWidget, PublishedWidget, RecordWidget, VocabularyWidget
+from foreignpolicy.columns import Column, PositionWidget, PublishedWidget, RecordWidget, TextWidget, VocabularyWidget
 from foreignpolicy.importing import RecordResource
 from foreignpolicy.models import Topic
 
@@ -15,8 +15,8 @@ class DirectorateResource(RecordResource):
     parent = Column("parent", RecordWidget(Directorate, label=_("directorate"), by_acronym=True))
     summary_en = Column("summary_en")
     summary_es = Column("summary_es")
-    body_en = Column("body_en")
-    body_es = Column("body_es")
+    body_en = Column("body_en", TextWidget(markdown=True))
+    body_es = Column("body_es", TextWidget(markdown=True))
     topics = Column("topics", VocabularyWidget(Topic, label=_("topic"), many=True), relations=["topics"])
     position = Column("position", PositionWidget())
     published = Column("published", PublishedWidget(), attribute="is_published")

@@ -47,6 +47,7 @@ class RecordAdmin(FileImportExportMixin, admin.ModelAdmin):
     form = RecordForm
 
     actions = ["publish", "unpublish"]
+    object_history_template = "admin/foreignpolicy/object_history.html"
     list_per_page = 50
     save_on_top = True
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}

@@ -5,12 +5,14 @@ and writes the canonical form in `render`. Widgets that name other records look 
 in bulk: `prepare` receives the whole column before any row is read.
 """
 
+import re
 from itertools import chain
 
 from django.utils.translation import gettext as _
 from import_export import fields, widgets
 
 from .partial_dates import parse_partial_date
+from .tabular import FORMULA_STARTS, NEUTRALISER, restore
 from .text import normalise
 
 LIST_SEPARATOR = ";"
@@ -56,8 +58,49 @@ class CellWidget(widgets.Widget):
         return "" if value is None else str(value)
 
 
+HTML_TAG = re.compile(r"<\s*/?\s*[a-z][a-z0-9]*(\s[^<>]*)?/?\s*>", re.IGNORECASE)
+RUNNABLE = re.compile(r"<\s*(script|iframe|object|embed|style)\b|\son[a-z]+\s*=|javascript\s*:", re.IGNORECASE)
+
+
 class TextWidget(CellWidget):
-    pass
+    """Text as written. Nothing that could run gets in: no spreadsheet formula (a leading
+    apostrophe marks one meant as text, as the exports write it), no HTML in plain text,
+    and no script in Markdown."""
+
+    def __init__(self, markdown=False):
+        super().__init__()
+        self.markdown = markdown
+
+    def clean(self, value, row=None, **kwargs):
+        raw = "" if value is None else str(value)
+        if raw.startswith(NEUTRALISER):
+            return restore(raw)
+        text = super().clean(raw)
+        if looks_like_formula(raw.lstrip(" ")):
+            raise ValueError(
+                _(
+                    "“%(value)s” starts like a spreadsheet formula. If it is meant as text, begin the cell with an "
+                    "apostrophe (')."
+                )
+                % {"value": shorten(text)}
+            )
+        if self.markdown and RUNNABLE.search(text):
+            raise ValueError(_("The text holds a script, an event handler or a javascript: link; remove it."))
+        if not self.markdown and HTML_TAG.search(text):
+            raise ValueError(
+                _("The text holds HTML (“%(tag)s”); write plain text, which is shown exactly as typed.")
+                % {"tag": HTML_TAG.search(text).group(0)}
+            )
+        return text
+
+
+def looks_like_formula(text):
+    # "- " starts a Markdown list item, which no spreadsheet runs.
+    return text.startswith(FORMULA_STARTS) and not text.startswith("- ")
+
+
+def shorten(text, length=40):
+    return text if len(text) <= length else text[: length - 1] + "…"
 
 
 class PositionWidget(CellWidget):

@@ -5,6 +5,7 @@ formula are neutralised on the way out and restored on the way in, so that expor
 importing again gives the same text.
 """
 
+import codecs
 import csv
 import io
 import zipfile
@@ -52,6 +53,9 @@ def read_table(data, filename):
 
 
 def decode(data):
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        # Excel's "Unicode text" (tab-delimited UTF-16).
+        return data.decode("utf-16")
     if data.startswith(UTF8_BOM):
         data = data[len(UTF8_BOM) :]
     if b"\x00" in data[:4096]:
@@ -143,7 +147,7 @@ def _dataset(rows):
         extra = row[len(header) :]
         if (len(row) < len(header) and any(cell.strip() for cell in row)) or any(cell.strip() for cell in extra):
             ragged.append((number, len(row)))
-        dataset.append([restore(cell) for cell in (row + [""] * len(header))[: len(header)]])
+        dataset.append((row + [""] * len(header))[: len(header)])
     if ragged:
         raise FileProblem(
             " ".join(

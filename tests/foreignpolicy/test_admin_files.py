@@ -221,3 +221,14 @@ def test_anonymous_visitors_and_superusers(client, admin_client):
     for address in (IMPORT, EXPORT):
         assert client.get(address).status_code == 302
         assert admin_client.get(address).status_code == 200
+
+
+def test_the_change_history_links_each_import_to_its_record(admin_client):
+    token = upload(admin_client, GOOD).context["confirm_form"].initial["token"]
+    admin_client.post(CONFIRM, {"token": token})
+    record = ImportRecord.objects.get()
+    agreement = Agreement.objects.get(slug="pe-ca")
+    page = admin_client.get(reverse("admin:agreements_agreement_history", args=[agreement.pk])).content.decode()
+    link = reverse("admin:foreignpolicy_importrecord_change", args=[record.pk])
+    assert f'Import <a href="{link}">#{record.pk}</a> from agreements.csv: created.' in page
+    assert admin_client.get(link).status_code == 200
