@@ -20,6 +20,7 @@ from django.utils.translation import ngettext
 from import_export import resources
 from import_export.results import Result, RowResult
 
+from .bulk import bulk_update
 from .columns import PendingRecord, chunked
 from .models import ImportRecord, slug_from_titles
 from .partial_dates import PartialDateAttribute
@@ -303,7 +304,7 @@ class ImportPlan:
         for instance in touched.values():
             instance.updated_at = now
         if touched:
-            self.model.objects.bulk_update(list(touched.values()), self.updated_fields(), batch_size=BATCH_SIZE)
+            bulk_update(self.model, touched.values(), self.updated_fields(), batch_size=BATCH_SIZE)
         self.write_relations(created, updated, by_slug)
         if user is not None:
             record = ImportRecord.objects.create(
@@ -328,9 +329,11 @@ class ImportPlan:
         return digest.hexdigest()
 
     def updated_fields(self):
-        names = {"is_published", "updated_at", "search_text"}
+        """The fields some row changes: the fewer, the faster a bulk update runs."""
+        changed = {change[0] for row in self.rows for change in row.changes}
+        names = {"updated_at", "search_text", *(["is_published"] if "published" in changed else [])}
         for column in self.present_columns():
-            if column.relations or column.column_name == "slug":
+            if column.relations or column.column_name not in changed:
                 continue
             descriptor = getattr(self.model, column.attribute, None)
             if isinstance(descriptor, PartialDateAttribute):
