@@ -1,4 +1,3 @@
-from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Count
 from django.db.models.functions import ExtractYear
@@ -153,10 +152,8 @@ class Agreement(Record):
         """Counterpart countries then organisations, by name in the reader's language."""
         return sorted(self.countries.all(), key=lambda c: c.name) + sorted(self.organisations.all(), key=str)
 
-    def clean(self):
-        errors = {}
-        if not (self.title_en.strip() or self.title_es.strip()):
-            errors["title_en"] = _("Give the title in English, in Spanish or in both.")
+    def validation_errors(self):
+        errors = super().validation_errors()
         # Compare whole periods, so that "2009" may stand beside "2009-05-12".
         if self.signed and self.in_force and self.in_force.end < self.signed.start:
             errors["in_force_on"] = _("Entry into force (%(in_force)s) is before the signature (%(signed)s).") % {
@@ -169,5 +166,4 @@ class Agreement(Record):
                 "ended": self.ended.isoformat(),
                 "start": start.isoformat(),
             }
-        if errors:
-            raise ValidationError(errors)
+        return errors

@@ -5,18 +5,16 @@ from foreignpolicy.columns import (
     Column,
     PartialDateWidget,
     PartiesWidget,
-    PublishedWidget,
     RecordWidget,
     VocabularyWidget,
 )
 from foreignpolicy.importing import RecordResource
-from foreignpolicy.models import Country, Organisation, Topic
+from foreignpolicy.models import Country, Organisation
 
 from .models import Agreement, AgreementStatus, AgreementType
 
 
 class AgreementResource(RecordResource):
-    slug = Column("slug")
     title_en = Column("title_en")
     title_es = Column("title_es")
     short_title = Column("short_title")
@@ -28,14 +26,10 @@ class AgreementResource(RecordResource):
         relations=["countries", "organisations"],
     )
     directorate = Column("directorate", RecordWidget(Directorate, label=_("directorate"), by_acronym=True))
-    topics = Column("topics", VocabularyWidget(Topic, label=_("topic"), many=True), relations=["topics"])
     signed_on = Column("signed_on", PartialDateWidget(), attribute="signed")
     in_force_on = Column("in_force_on", PartialDateWidget(), attribute="in_force")
     ended_on = Column("ended_on", PartialDateWidget(), attribute="ended")
-    summary_en = Column("summary_en")
-    summary_es = Column("summary_es")
     source_url = Column("source_url")
-    published = Column("published", PublishedWidget(), attribute="is_published")
 
     class Meta:
         model = Agreement

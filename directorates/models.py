@@ -1,4 +1,3 @@
-from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Prefetch
 from django.utils.translation import gettext_lazy as _
@@ -67,10 +66,6 @@ class Directorate(Record):
 
     def __str__(self):
         return f"{self.name} ({self.acronym})" if self.acronym else self.name
-
-    def clean(self):
-        if not (self.name_en.strip() or self.name_es.strip()):
-            raise ValidationError({"name_en": _("Give the name in English, in Spanish or in both.")})
 
 
 def closes_a_cycle(pk, parent_pk, parent_of):

@@ -1,25 +1,19 @@
 from django.utils.translation import gettext_lazy as _
 
-from foreignpolicy.columns import Column, PositionWidget, PublishedWidget, RecordWidget, TextWidget, VocabularyWidget
+from foreignpolicy.columns import Column, PositionWidget, RecordWidget, TextWidget
 from foreignpolicy.importing import RecordResource
-from foreignpolicy.models import Topic
 
 from .models import Directorate, closes_a_cycle
 
 
 class DirectorateResource(RecordResource):
-    slug = Column("slug")
     acronym = Column("acronym")
     name_en = Column("name_en")
     name_es = Column("name_es")
     parent = Column("parent", RecordWidget(Directorate, label=_("directorate"), by_acronym=True))
-    summary_en = Column("summary_en")
-    summary_es = Column("summary_es")
     body_en = Column("body_en", TextWidget(markdown=True))
     body_es = Column("body_es", TextWidget(markdown=True))
-    topics = Column("topics", VocabularyWidget(Topic, label=_("topic"), many=True), relations=["topics"])
     position = Column("position", PositionWidget())
-    published = Column("published", PublishedWidget(), attribute="is_published")
 
     class Meta:
         model = Directorate

@@ -1,4 +1,3 @@
-from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Prefetch, Q
 from django.utils.translation import gettext_lazy as _
@@ -96,14 +95,11 @@ class Event(Record):
     def __str__(self):
         return self.title
 
-    def clean(self):
-        errors = {}
-        if not (self.title_en.strip() or self.title_es.strip()):
-            errors["title_en"] = _("Give the title in English, in Spanish or in both.")
+    def validation_errors(self):
+        errors = super().validation_errors()
         if self.when and self.until and self.until.end < self.when.start:
             errors["end_date"] = _("The end date (%(end)s) is before the date (%(start)s).") % {
                 "end": self.until.isoformat(),
                 "start": self.when.isoformat(),
             }
-        if errors:
-            raise ValidationError(errors)
+        return errors

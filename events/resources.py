@@ -6,18 +6,16 @@ from foreignpolicy.columns import (
     Column,
     PartialDateWidget,
     PartiesWidget,
-    PublishedWidget,
     RecordWidget,
     VocabularyWidget,
 )
 from foreignpolicy.importing import RecordResource
-from foreignpolicy.models import Country, Organisation, Topic
+from foreignpolicy.models import Country, Organisation
 
 from .models import Event, EventType
 
 
 class EventResource(RecordResource):
-    slug = Column("slug")
     title_en = Column("title_en")
     title_es = Column("title_es")
     date = Column("date", PartialDateWidget(), attribute="when")
@@ -38,11 +36,7 @@ class EventResource(RecordResource):
     agreements = Column(
         "agreements", RecordWidget(Agreement, label=_("agreement"), many=True), relations=["agreements"]
     )
-    topics = Column("topics", VocabularyWidget(Topic, label=_("topic"), many=True), relations=["topics"])
-    summary_en = Column("summary_en")
-    summary_es = Column("summary_es")
     source_url = Column("source_url")
-    published = Column("published", PublishedWidget(), attribute="is_published")
 
     class Meta:
         model = Event

@@ -20,6 +20,7 @@ def bulk_update(model, objects, field_names, batch_size=1000):
         f"{connection.ops.quote_name(field.column)} = v.{connection.ops.quote_name(field.column)}" for field in fields
     )
     names = ", ".join(connection.ops.quote_name(field.column) for field in columns)
+    key = connection.ops.quote_name(pk.column)
     placeholder = "(" + ", ".join(f"%s::{field.db_type(connection)}" for field in columns) + ")"
     with connection.cursor() as cursor:
         for start in range(0, len(objects), batch_size):
@@ -29,6 +30,6 @@ def bulk_update(model, objects, field_names, batch_size=1000):
             ]
             cursor.execute(
                 f"UPDATE {table} SET {assignments} FROM (VALUES {', '.join([placeholder] * len(batch))}) "
-                f"AS v({names}) WHERE {table}.{connection.ops.quote_name(pk.column)} = v.{connection.ops.quote_name(pk.column)}",
+                f"AS v({names}) WHERE {table}.{key} = v.{key}",
                 params,
             )

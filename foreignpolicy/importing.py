@@ -16,13 +16,13 @@ from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, Validati
 from django.db import DatabaseError, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 from import_export import resources
 from import_export.results import Result, RowResult
 
 from .bulk import bulk_update
-from .columns import PendingRecord, chunked
-from .models import ImportRecord, slug_from_titles
+from .columns import Column, PendingRecord, PublishedWidget, VocabularyWidget, chunked
+from .models import ImportRecord, Topic, slug_from_titles
 from .partial_dates import PartialDateAttribute
 
 NEW, UPDATE, SKIP = RowResult.IMPORT_TYPE_NEW, RowResult.IMPORT_TYPE_UPDATE, RowResult.IMPORT_TYPE_SKIP
@@ -394,7 +394,16 @@ def describe_changes(changes):
 
 
 class RecordResource(resources.ModelResource):
-    """Base of the three resources: the columns are declared, the import is ImportPlan."""
+    """Base of the three resources: the columns are declared, the import is ImportPlan.
+
+    The columns every record kind has are declared here; each resource's Meta.fields
+    sets the order."""
+
+    slug = Column("slug")
+    summary_en = Column("summary_en")
+    summary_es = Column("summary_es")
+    topics = Column("topics", VocabularyWidget(Topic, label=gettext_lazy("topic"), many=True), relations=["topics"])
+    published = Column("published", PublishedWidget(), attribute="is_published")
 
     @property
     def title_columns(self):

@@ -65,6 +65,20 @@ class Record(models.Model):
     def get_absolute_url(self):
         return reverse(f"{self._meta.app_label}:detail", kwargs={"slug": self.slug})
 
+    def clean(self):
+        errors = self.validation_errors()
+        if errors:
+            raise ValidationError(errors)
+
+    def validation_errors(self):
+        """{field: message} for what is wrong with the record; kinds add their own rules."""
+        title = self.title_field
+        if getattr(self, f"{title}_en").strip() or getattr(self, f"{title}_es").strip():
+            return {}
+        if title == "name":
+            return {"name_en": _("Give the name in English, in Spanish or in both.")}
+        return {f"{title}_en": _("Give the title in English, in Spanish or in both.")}
+
     def refresh_search_text(self):
         self.search_text = search_text(getattr(self, name) for name in self.searched_fields)
 
