@@ -232,3 +232,14 @@ def test_the_change_history_links_each_import_to_its_record(admin_client):
     link = reverse("admin:foreignpolicy_importrecord_change", args=[record.pk])
     assert f'Import <a href="{link}">#{record.pk}</a> from agreements.csv: created.' in page
     assert admin_client.get(link).status_code == 200
+
+
+def test_abandoned_previews_are_deleted_after_a_day(admin_client):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    upload(admin_client, GOOD)
+    PendingImport.objects.update(uploaded_at=timezone.now() - timedelta(days=2))
+    upload(admin_client, GOOD)
+    assert PendingImport.objects.count() == 1
