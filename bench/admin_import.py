@@ -44,14 +44,39 @@ def agreements_file(rows, variant):
     random.seed(rows)
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(["slug", "title_en", "title_es", "type", "status", "parties", "directorate", "topics",
-                     "signed_on", "in_force_on", "summary_en", "published"])
+    writer.writerow(
+        [
+            "slug",
+            "title_en",
+            "title_es",
+            "type",
+            "status",
+            "parties",
+            "directorate",
+            "topics",
+            "signed_on",
+            "in_force_on",
+            "summary_en",
+            "published",
+        ]
+    )
     for n in range(rows):
-        writer.writerow([
-            f"bench-{n}", f"Agreement {n} {variant}", f"Acuerdo {n}", "free-trade-agreement", "in_force",
-            ";".join(random.sample(PARTIES, 3)), "economic-affairs", ";".join(random.sample(TOPICS, 2)),
-            f"{1990 + n % 30}-{1 + n % 12:02d}", f"{1995 + n % 30}", f"Summary of agreement {n}.", "yes",
-        ])
+        writer.writerow(
+            [
+                f"bench-{n}",
+                f"Agreement {n} {variant}",
+                f"Acuerdo {n}",
+                "free-trade-agreement",
+                "in_force",
+                ";".join(random.sample(PARTIES, 3)),
+                "economic-affairs",
+                ";".join(random.sample(TOPICS, 2)),
+                f"{1990 + n % 30}-{1 + n % 12:02d}",
+                f"{1995 + n % 30}",
+                f"Summary of agreement {n}.",
+                "yes",
+            ]
+        )
     return buffer.getvalue().encode("utf-8")
 
 
@@ -63,13 +88,15 @@ def timed(call):
 
 def run(client, rows, variant):
     upload = SimpleUploadedFile("agreements.csv", agreements_file(rows, variant))
-    preview, preview_seconds = timed(lambda: client.post(reverse("admin:agreements_agreement_import"),
-                                                         {"import_file": upload}))
+    preview, preview_seconds = timed(
+        lambda: client.post(reverse("admin:agreements_agreement_import"), {"import_file": upload})
+    )
     assert preview.status_code == 200 and "confirm_form" in preview.context, "the preview found problems"
     token = preview.context["confirm_form"].initial["token"]
     summary = preview.context["result"].summary()
-    confirm, confirm_seconds = timed(lambda: client.post(reverse("admin:agreements_agreement_process_import"),
-                                                         {"token": token}))
+    confirm, confirm_seconds = timed(
+        lambda: client.post(reverse("admin:agreements_agreement_process_import"), {"token": token})
+    )
     assert confirm.status_code == 302, "the confirmation failed"
     return summary, preview_seconds, confirm_seconds
 
