@@ -38,6 +38,19 @@ def search(queryset, text):
     return queryset
 
 
+def fill_search_text(app_label, model_name, fields):
+    """A migration operation that computes search_text for the records already there."""
+
+    def fill(apps, schema_editor):
+        model = apps.get_model(app_label, model_name)
+        records = list(model.objects.all())
+        for record in records:
+            record.search_text = search_text(getattr(record, name) for name in fields)
+        model.objects.bulk_update(records, ["search_text"], batch_size=1000)
+
+    return migrations.RunPython(fill, migrations.RunPython.noop)
+
+
 def search_vector(table):
     """Migration operations that add the indexed search vector on PostgreSQL only."""
 

@@ -2,17 +2,9 @@
 
 from django.db import migrations, models
 
-from foreignpolicy.search import search_text, search_vector
+from foreignpolicy.search import fill_search_text, search_vector
 
 SEARCHED_FIELDS = ("title_en", "title_es", "short_title", "summary_en", "summary_es")
-
-
-def fill_search_text(apps, schema_editor):
-    model = apps.get_model("agreements", "Agreement")
-    records = list(model.objects.all())
-    for record in records:
-        record.search_text = search_text(getattr(record, name) for name in SEARCHED_FIELDS)
-    model.objects.bulk_update(records, ["search_text"], batch_size=1000)
 
 
 class Migration(migrations.Migration):
@@ -26,6 +18,6 @@ class Migration(migrations.Migration):
             name="search_text",
             field=models.TextField(default="", editable=False),
         ),
-        migrations.RunPython(fill_search_text, migrations.RunPython.noop),
+        fill_search_text("agreements", "Agreement", SEARCHED_FIELDS),
         search_vector("agreements_agreement"),
     ]
