@@ -27,7 +27,7 @@ class TitleOrderingFilter(django_filters.OrderingFilter):
         for key in value or []:
             if key in ordering:
                 return queryset.order_by(*ordering[key])
-        return queryset
+        return queryset.order_by(*ordering["signed"])
 
 
 class AgreementFilter(django_filters.FilterSet):

@@ -138,7 +138,8 @@ class Agreement(Record):
             ("import_agreement", _("Can import agreements from files")),
             ("export_agreement", _("Can export agreements to files")),
         ]
-        ordering = ["-signed_on", "title_en"]
+        # Undated agreements (under negotiation) last, on PostgreSQL as on SQLite.
+        ordering = [models.F("signed_on").desc(nulls_last=True), "title_en"]
         indexes = [
             models.Index(fields=["signed_on"]),
             models.Index(fields=["in_force_on"]),

@@ -218,3 +218,9 @@ def test_the_list_and_downloads_run_a_fixed_number_of_queries(client, django_ass
         client.get(url("agreements:download", format="csv"), {"party": "CL"})
     with django_assert_max_num_queries(8):
         client.get(url("agreements:detail", slug=Agreement.objects.first().slug))
+
+
+def test_undated_agreements_come_last_by_default_on_every_database(client, agreements):
+    AgreementFactory(slug="tisa", title_en="TISA", status=status("under_negotiation"), signed_on=None)
+    assert page_slugs(client.get(url("agreements:list")))[-1] == "tisa"
+    assert page_slugs(client.get(url("agreements:list"), {"status": ""}))[-1] == "tisa"
