@@ -188,6 +188,18 @@ class ImportRecord(models.Model):
     updated = models.PositiveIntegerField(_("updated"))
     unchanged = models.PositiveIntegerField(_("unchanged"))
     drafts = models.PositiveIntegerField(_("drafts"))
+    deleted = models.PositiveIntegerField(_("deleted"), default=0)
+    undoes = models.OneToOneField(
+        "self",
+        verbose_name=_("undoes"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="undone_by",
+    )
+    # What undoing needs, compressed (see foreignpolicy.imports.undo): the records the import
+    # created, and the values before and after of those it changed.
+    undo_data = models.BinaryField(editable=False, default=b"")
 
     class Meta:
         verbose_name = _("import")
