@@ -5,25 +5,31 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('foreignpolicy', '0003_import_history'),
+        ("foreignpolicy", "0003_import_history"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='importrecord',
-            name='deleted',
-            field=models.PositiveIntegerField(default=0, verbose_name='deleted'),
+            model_name="importrecord",
+            name="deleted",
+            field=models.PositiveIntegerField(default=0, verbose_name="deleted"),
         ),
         migrations.AddField(
-            model_name='importrecord',
-            name='undo_data',
-            field=models.BinaryField(default=b''),
+            model_name="importrecord",
+            name="undo_data",
+            field=models.BinaryField(default=b""),
         ),
         migrations.AddField(
-            model_name='importrecord',
-            name='undoes',
-            field=models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='undone_by', to='foreignpolicy.importrecord', verbose_name='undoes'),
+            model_name="importrecord",
+            name="undoes",
+            field=models.OneToOneField(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="undone_by",
+                to="foreignpolicy.importrecord",
+                verbose_name="undoes",
+            ),
         ),
     ]
