@@ -9,9 +9,38 @@ from foreignpolicy.columns import (
     VocabularyWidget,
 )
 from foreignpolicy.importing import RecordResource
+from foreignpolicy.imports.duplicates import SameValues
 from foreignpolicy.models import Country, Organisation
+from foreignpolicy.partial_dates import PartialDate
 
 from .models import Agreement, AgreementStatus, AgreementType
+
+
+class SameTypePartiesAndSignature:
+    """Agreements of one type with the same parties, signed on the same date."""
+
+    reason = _("the same type, parties and date of signature")
+
+    def key(self, type_id, signed, parties):
+        return (type_id, signed, frozenset(parties)) if type_id and signed and parties else None
+
+    def row_key(self, row):
+        instance = row.instance
+        parties = [(entry._meta.model_name, entry.pk) for entry in row.values.get("parties") or []]
+        return self.key(instance.type_id, instance.signed, parties)
+
+    def existing_keys(self, model):
+        parties = {}
+        for relation, model_name in (("countries", "country"), ("organisations", "organisation")):
+            through = model._meta.get_field(relation).remote_field.through
+            target = model._meta.get_field(relation).m2m_reverse_field_name()
+            for agreement_id, party_id in through.objects.values_list("agreement_id", f"{target}_id").iterator():
+                parties.setdefault(agreement_id, []).append((model_name, party_id))
+        signed = model.objects.exclude(signed_on=None).values_list("pk", "type_id", "signed_on", "signed_on_precision")
+        for pk, type_id, signed_on, precision in signed.iterator(chunk_size=5000):
+            key = self.key(type_id, PartialDate(signed_on, precision), parties.get(pk))
+            if key is not None:
+                yield key, pk
 
 
 class AgreementResource(RecordResource):
@@ -54,3 +83,9 @@ class AgreementResource(RecordResource):
         )
         export_order = fields
         import_id_fields = ("slug",)
+
+    duplicate_rules = [
+        SameValues(_("the same English title"), "title_en"),
+        SameValues(_("the same Spanish title"), "title_es"),
+        SameTypePartiesAndSignature(),
+    ]

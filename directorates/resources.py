@@ -2,6 +2,8 @@ from django.utils.translation import gettext_lazy as _
 
 from foreignpolicy.columns import Column, PositionWidget, RecordWidget, TextWidget
 from foreignpolicy.importing import RecordResource
+from foreignpolicy.imports.duplicates import SameValues
+from foreignpolicy.imports.problems import Problem
 
 from .models import Directorate, closes_a_cycle
 
@@ -35,23 +37,30 @@ class DirectorateResource(RecordResource):
         export_order = fields
         import_id_fields = ("slug",)
 
-    def check_plan(self, plan):
-        if "parent" not in plan.present:
-            return
-        parent_of = dict(Directorate.objects.values_list("slug", "parent__slug"))
-        in_file = [row for row in plan.rows if "parent" in row.values]
-        for row in in_file:
-            parent = row.values["parent"]
-            parent_of[row.slug] = parent.slug if parent else None
-        for row in in_file:
-            parent = row.values["parent"]
-            if parent and closes_a_cycle(row.slug, parent.slug, parent_of):
-                plan.add(
-                    row.number,
-                    "parent",
-                    _(
-                        "“%(parent)s” is “%(slug)s” itself or one of its sub-units, "
-                        "so a directorate would be part of itself."
-                    )
-                    % {"parent": parent.slug, "slug": row.slug},
-                )
+    cross_row_checks = [lambda rows, present: parent_cycles(rows, present)]
+    duplicate_rules = [
+        SameValues(_("the same acronym"), "acronym"),
+        SameValues(_("the same English name"), "name_en"),
+        SameValues(_("the same Spanish name"), "name_es"),
+    ]
+
+
+def parent_cycles(rows, present):
+    """Problems for rows whose parent would make a unit part of itself."""
+    if "parent" not in present:
+        return []
+    parent_of = dict(Directorate.objects.values_list("slug", "parent__slug"))
+    in_file = [row for row in rows if "parent" in row.values]
+    for row in in_file:
+        parent = row.values["parent"]
+        parent_of[row.slug] = parent.slug if parent else None
+    return [
+        Problem(
+            row.number,
+            "parent",
+            _("“%(parent)s” is “%(slug)s” itself or one of its sub-units, so a directorate would be part of itself.")
+            % {"parent": row.values["parent"].slug, "slug": row.slug},
+        )
+        for row in in_file
+        if row.values["parent"] and closes_a_cycle(row.slug, row.values["parent"].slug, parent_of)
+    ]

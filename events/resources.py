@@ -10,6 +10,7 @@ from foreignpolicy.columns import (
     VocabularyWidget,
 )
 from foreignpolicy.importing import RecordResource
+from foreignpolicy.imports.duplicates import SameValues
 from foreignpolicy.models import Country, Organisation
 
 from .models import Event, EventType
@@ -61,3 +62,8 @@ class EventResource(RecordResource):
         )
         export_order = fields
         import_id_fields = ("slug",)
+
+    duplicate_rules = [
+        SameValues(_("the same date and English title"), "date", "title_en"),
+        SameValues(_("the same date and Spanish title"), "date", "title_es"),
+    ]

@@ -1,8 +1,9 @@
 """The columns of the public CSV format: how each cell is read and written.
 
-Every widget reads a cell in `clean` (raising ValueError with a message for the user)
-and writes the canonical form in `render`. Widgets that name other records look them up
-in bulk: `prepare` receives the whole column before any row is read.
+Every widget reads a cell in `clean` (raising ValueError with a message for the user),
+writes the canonical form in `render` and says what it understood in `describe`. Widgets
+that name other entries look them up in bulk: `prepare` receives the whole column, and a
+small LookupContext, before any row is read.
 """
 
 import re
@@ -11,7 +12,8 @@ from itertools import chain
 from django.utils.translation import gettext as _
 from import_export import fields, widgets
 
-from .partial_dates import parse_partial_date
+from .imports.lookups import Lookup, PendingRecord
+from .partial_dates import Precision, parse_partial_date
 from .tabular import FORMULA_STARTS, NEUTRALISER, restore
 from .text import normalise
 
@@ -48,14 +50,19 @@ class Column(fields.Field):
 
 
 class CellWidget(widgets.Widget):
-    def prepare(self, values, plan):
-        """Load whatever the column's values name, in a few queries for the whole file."""
+    def prepare(self, values, context):
+        """Load whatever the column's values name, in a few queries for the whole file;
+        `context` is a LookupContext."""
 
     def clean(self, value, row=None, **kwargs):
         return str(value if value is not None else "").strip()
 
     def render(self, value, obj=None, **kwargs):
         return "" if value is None else str(value)
+
+    def describe(self, value):
+        """The value as the preview shows what it understood of a new row."""
+        return self.render(value)
 
 
 HTML_TAG = re.compile(r"<\s*/?\s*[a-z][a-z0-9]*(\s[^<>]*)?/?\s*>", re.IGNORECASE)
@@ -129,6 +136,9 @@ class PublishedWidget(CellWidget):
     def render(self, value, obj=None, **kwargs):
         return "yes" if value else "no"
 
+    def describe(self, value):
+        return _("published") if value else _("draft")
+
 
 class PartialDateWidget(CellWidget):
     def clean(self, value, row=None, **kwargs):
@@ -138,33 +148,23 @@ class PartialDateWidget(CellWidget):
     def render(self, value, obj=None, **kwargs):
         return value.isoformat() if value else ""
 
+    def describe(self, value):
+        if not value:
+            return ""
+        return _("%(date)s (known to the %(precision)s)") % {
+            "date": value.isoformat(),
+            "precision": Precision(value.precision).label,
+        }
 
-class Lookup:
-    """Names → entries of one or more vocabularies, tried tier by tier, ignoring case,
-    accents and punctuation. A name two entries of the same tier share is ambiguous."""
 
-    AMBIGUOUS = object()
-
-    def __init__(self, tiers):
-        self.tiers = []
-        for entries, keys in tiers:
-            index = {}
-            for entry in entries:
-                for key in {normalise(k) for k in keys(entry) if k}:
-                    index[key] = entry if index.get(key, entry) is entry else self.AMBIGUOUS
-            self.tiers.append(index)
-
-    def get(self, name):
-        key = normalise(name)
-        for index in self.tiers:
-            if key in index:
-                return index[key]
-        return None
+def canonical_key(entry):
+    """The key that names an entry for certain: its slug, or its code."""
+    return getattr(entry, "slug", None) or entry.pk
 
 
 class VocabularyWidget(CellWidget):
-    """A value of one or more vocabularies: matched by code, slug, English or Spanish
-    name or acronym; written as the entry's canonical key."""
+    """A value of one or more vocabularies: matched by code or slug first, then by English
+    or Spanish name or acronym; written as the entry's canonical key."""
 
     def __init__(self, *models, label, many=False):
         super().__init__()
@@ -174,44 +174,60 @@ class VocabularyWidget(CellWidget):
         self.lookup = None
 
     def tiers(self):
-        return [(model.objects.all(), lambda entry: entry.lookup_keys()) for model in self.models]
+        entries = [entry for model in self.models for entry in model.objects.all()]
+        return [
+            [(canonical_key(entry), entry) for entry in entries],
+            [(spelling, entry) for entry in entries for spelling in entry.lookup_keys()],
+        ]
 
-    def prepare(self, values, plan):
+    def prepare(self, values, context):
         self.lookup = Lookup(self.tiers())
 
     def clean(self, value, row=None, **kwargs):
         names = split_list(value) if self.many else [super().clean(value)]
         found, unknown, ambiguous = [], [], []
         for name in filter(None, names):
-            entry = self.lookup.get(name)
-            if entry is None:
+            entries = self.lookup.find(name)
+            if not entries:
                 unknown.append(name)
-            elif entry is Lookup.AMBIGUOUS:
-                ambiguous.append(name)
-            elif entry not in found:
-                found.append(entry)
+            elif len(entries) > 1:
+                ambiguous.append((name, entries))
+            elif entries[0] not in found:
+                found.append(entries[0])
         messages = []
         if unknown:
             messages.append(_("not a known %(label)s: %(names)s.") % {"label": self.label, "names": quoted(unknown)})
-        if ambiguous:
-            messages.append(
-                _("%(names)s could mean more than one %(label)s; use the code.")
-                % {"label": self.label, "names": quoted(ambiguous)}
-            )
+        messages.extend(ambiguity(name, entries, self.key) for name, entries in ambiguous)
         if messages:
             raise ValueError(capitalise(" ".join(messages)))
         return found if self.many else (found[0] if found else None)
+
+    @staticmethod
+    def key(entry):
+        return entry.export_key
 
     def render(self, value, obj=None, **kwargs):
         if self.many:
             return LIST_SEPARATOR.join(entry.export_key for entry in sort_entries(value or []))
         return value.export_key if value else ""
 
+    def describe(self, value):
+        entries = sort_entries(value or []) if self.many else [value] if value else []
+        return LIST_SEPARATOR.join(f"{entry} ({entry.export_key})" for entry in entries)
+
+
+def ambiguity(name, entries, key):
+    return _("“%(name)s” could mean %(candidates)s; write the one you mean by its code.") % {
+        "name": name,
+        "candidates": _(" or ").join(f"{entry} ({key(entry)})" for entry in entries),
+    }
+
 
 class PartiesWidget(VocabularyWidget):
-    """Countries and organisations in one list. An ISO alpha-2 code is always the country;
-    organisations come next, so that "CAN" is the Andean Community rather than Canada's
-    alpha-3 code; then alpha-3 codes and country names."""
+    """Countries and organisations in one list. Codes come first: an ISO alpha-2 code is
+    the country, an organisation's slug the organisation; then organisations' acronyms and
+    names, so that "CAN" is the Andean Community rather than Canada's alpha-3 code; then
+    alpha-3 codes and country names."""
 
     def __init__(self, countries, organisations, label):
         super().__init__(countries, organisations, label=label, many=True)
@@ -219,10 +235,11 @@ class PartiesWidget(VocabularyWidget):
     def tiers(self):
         country_model, organisation_model = self.models
         countries = list(country_model.objects.all())
+        organisations = list(organisation_model.objects.all())
         return [
-            (countries, lambda country: [country.code]),
-            (organisation_model.objects.all(), lambda organisation: organisation.lookup_keys()),
-            (countries, lambda country: country.lookup_keys()),
+            [(entry.code, entry) for entry in countries] + [(entry.slug, entry) for entry in organisations],
+            [(spelling, entry) for entry in organisations for spelling in entry.lookup_keys()],
+            [(spelling, entry) for entry in countries for spelling in entry.lookup_keys()],
         ]
 
 
@@ -230,22 +247,10 @@ def sort_entries(entries):
     return sorted(entries, key=lambda entry: (entry._meta.model_name != "country", entry.export_key.casefold()))
 
 
-class PendingRecord:
-    """A record another row of the same file creates: known by slug until it is saved."""
-
-    def __init__(self, slug):
-        self.slug = slug
-        self.pk = None
-
-    def __eq__(self, other):
-        return isinstance(other, PendingRecord) and other.slug == self.slug
-
-    def __hash__(self):
-        return hash(self.slug)
-
-
 class RecordWidget(CellWidget):
-    """Other records named by slug (or acronym), in the database or in the same file."""
+    """Other records, named by slug or (for directorates) acronym, in the database or in
+    the same file. A slug always wins; an acronym is matched as it will be once the file
+    is imported (a row of the file may give a record its acronym, or take it away)."""
 
     def __init__(self, model, label, many=False, by_acronym=False):
         super().__init__()
@@ -253,50 +258,59 @@ class RecordWidget(CellWidget):
         self.label = label
         self.many = many
         self.by_acronym = by_acronym
-        self.by_key = {}
-        self.file_slugs = set()
+        self.lookup = None
 
-    def prepare(self, values, plan):
-        wanted = {normalise(name) for value in values for name in self.names(value)}
-        if plan.model is self.model:
-            self.file_slugs = set(plan.slugs)
-        records = self.model.objects.all()
-        if not self.by_acronym:
-            records = chain.from_iterable(
-                self.model.objects.filter(slug__in=chunk) for chunk in chunked(split_slugs(values))
+    def prepare(self, values, context):
+        in_file = context.rows_of(self.model)
+        if self.by_acronym:
+            records = list(self.model.objects.all())
+        else:
+            wanted = split_slugs(values)
+            records = [r for chunk in chunked(wanted) for r in self.model.objects.filter(slug__in=chunk)]
+        by_slug = {record.slug: record for record in records}
+        saved = {slug: by_slug.get(slug) or PendingRecord(slug) for slug in in_file}
+        tiers = [list(by_slug.items()) + list(saved.items())]
+        if self.by_acronym:
+            tiers.append(
+                [(r.acronym, r) for slug, r in by_slug.items() if "acronym" not in in_file.get(slug, {})]
+                + [(cells["acronym"], saved[slug]) for slug, cells in in_file.items() if "acronym" in cells]
             )
-        self.by_key = {}
-        for record in records:
-            for key in (record.slug, getattr(record, "acronym", "") if self.by_acronym else ""):
-                if key and normalise(key) in wanted:
-                    self.by_key.setdefault(normalise(key), record)
+        self.lookup = Lookup(tiers)
 
     def names(self, value):
         return split_list(value) if self.many else [str(value or "").strip()]
 
     def clean(self, value, row=None, **kwargs):
-        found, unknown = [], []
+        found, unknown, ambiguous = [], [], []
         for name in filter(None, self.names(value)):
-            record = self.by_key.get(normalise(name))
-            if record is None and name.lower() in self.file_slugs:
-                record = PendingRecord(name.lower())
-            if record is None:
+            records = self.lookup.find(name)
+            if not records:
                 unknown.append(name)
-            elif record not in found:
-                found.append(record)
+            elif len(records) > 1:
+                ambiguous.append((name, records))
+            elif records[0] not in found:
+                found.append(records[0])
+        messages = []
         if unknown:
-            raise ValueError(
-                capitalise(
-                    _("no %(label)s with the slug %(names)s, in the database or in this file.")
-                    % {"label": self.label, "names": quoted(unknown)}
-                )
+            messages.append(
+                _("no %(label)s with the slug %(names)s, in the database or in this file.")
+                % {"label": self.label, "names": quoted(unknown)}
             )
+        messages.extend(ambiguity(name, records, lambda record: record.slug) for name, records in ambiguous)
+        if messages:
+            raise ValueError(capitalise(" ".join(messages)))
         return found if self.many else (found[0] if found else None)
 
     def render(self, value, obj=None, **kwargs):
         if self.many:
             return LIST_SEPARATOR.join(sorted(record.slug for record in value or []))
         return value.slug if value else ""
+
+    def describe(self, value):
+        records = value or [] if self.many else [value] if value else []
+        return LIST_SEPARATOR.join(
+            record.slug if isinstance(record, PendingRecord) else f"{record} ({record.slug})" for record in records
+        )
 
 
 def split_slugs(values):

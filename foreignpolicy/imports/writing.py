@@ -1,0 +1,142 @@
+"""Stage 5, write: in bulk, inside the caller's transaction, with the change history and
+what undoing the import will need."""
+
+import json
+import zlib
+
+from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
+from django.contrib.contenttypes.models import ContentType
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ..bulk import bulk_update
+from ..columns import chunked
+from ..models import ImportRecord
+from ..partial_dates import PartialDateAttribute
+from .lookups import PendingRecord
+from .reading import NEW, SKIP, UPDATE
+
+BATCH_SIZE = 1000
+LOGGED_VALUE_LENGTH = 80
+
+
+def write(plan, user, file_name, undoes=None):
+    """Write the plan's new and changed rows; returns the ImportRecord (None without a user)."""
+    now = timezone.now()
+    model = plan.model
+    created = [row for row in plan.rows if row.action == NEW]
+    updated = [row for row in plan.rows if row.action == UPDATE]
+    for row in created + updated:
+        row.instance.refresh_search_text()
+    model.objects.bulk_create([row.instance for row in created], batch_size=BATCH_SIZE)
+    by_slug = {row.slug: row.instance for row in plan.rows}
+    for row in plan.rows:
+        for attribute, pending in row.pending.items():
+            setattr(row.instance, attribute, by_slug[pending.slug])
+    touched = {id(row.instance): row.instance for row in updated}
+    touched.update((id(row.instance), row.instance) for row in created if row.pending)
+    for instance in touched.values():
+        instance.updated_at = now
+    if touched:
+        bulk_update(model, touched.values(), updated_fields(plan), batch_size=BATCH_SIZE)
+    write_relations(plan, created, updated, by_slug)
+    if user is None:
+        return None
+    record = ImportRecord.objects.create(
+        content_type=ContentType.objects.get_for_model(model),
+        user=user,
+        file_name=file_name[:255],
+        created=len(created),
+        updated=len(updated),
+        unchanged=sum(row.action == SKIP for row in plan.rows),
+        drafts=sum(not row.instance.is_published for row in plan.rows),
+        undoes=undoes,
+        undo_data=b"" if undoes else pack_undo_data(plan, created, updated),
+    )
+    write_log(record, created, updated)
+    return record
+
+
+def updated_fields(plan):
+    """The fields some row changes: the fewer, the faster a bulk update runs."""
+    changed = {change[0] for row in plan.rows for change in row.changes}
+    names = {"updated_at", "search_text", *(["is_published"] if "published" in changed else [])}
+    for column in plan.columns:
+        if column.relations or column.column_name not in changed:
+            continue
+        descriptor = getattr(plan.model, column.attribute, None)
+        if isinstance(descriptor, PartialDateAttribute):
+            names |= {descriptor.date_field, descriptor.precision_field}
+        else:
+            names.add(column.attribute)
+    names |= {attribute for row in plan.rows for attribute in row.pending}
+    return sorted(names)
+
+
+def write_relations(plan, created, updated, by_slug):
+    for column in plan.columns:
+        name = column.column_name
+        rows = created + [row for row in updated if any(change[0] == name for change in row.changes)]
+        for relation in column.relations:
+            manager_field = plan.model._meta.get_field(relation)
+            through = manager_field.remote_field.through
+            source = manager_field.m2m_field_name()
+            target = manager_field.m2m_reverse_field_name()
+            target_model = manager_field.related_model
+            stale = [row.instance.pk for row in rows if row.action == UPDATE]
+            for chunk in chunked(stale):
+                through.objects.filter(**{f"{source}__in": chunk}).delete()
+            links = [
+                through(**{f"{source}_id": row.instance.pk, f"{target}_id": saved(item, by_slug).pk})
+                for row in rows
+                for item in row.values.get(name) or []
+                if isinstance(item, (target_model, PendingRecord))
+            ]
+            through.objects.bulk_create(links, batch_size=BATCH_SIZE)
+
+
+def saved(item, by_slug):
+    return by_slug[item.slug] if isinstance(item, PendingRecord) else item
+
+
+def write_log(record, created, updated):
+    if record.undoes_id:
+        source = _("Undo of import #%(number)d") % {"number": record.undoes_id}
+    else:
+        source = _("Import #%(number)d from %(file)s") % {"number": record.pk, "file": record.file_name}
+    entries = [
+        LogEntry(
+            user_id=record.user_id,
+            content_type_id=record.content_type_id,
+            object_id=str(row.instance.pk),
+            object_repr=str(row.instance)[:200],
+            action_flag=ADDITION if row.action == NEW else CHANGE,
+            change_message=f"{source}: " + (_("created.") if row.action == NEW else describe_changes(row.changes)),
+        )
+        for row in created + updated
+    ]
+    LogEntry.objects.bulk_create(entries, batch_size=BATCH_SIZE)
+
+
+def shorten(value):
+    value = value or "—"
+    return value if len(value) <= LOGGED_VALUE_LENGTH else value[: LOGGED_VALUE_LENGTH - 1] + "…"
+
+
+def describe_changes(changes):
+    return "; ".join(f"{name}: {shorten(old)} → {shorten(new)}" for name, old, new in changes) + "."
+
+
+def pack_undo_data(plan, created, updated):
+    """The created records' slugs, and for each changed record its columns before and after."""
+    data = {
+        "created": [row.slug for row in created],
+        "updated": [[row.slug, row.before, row.after] for row in updated],
+    }
+    return zlib.compress(json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode())
+
+
+def unpack_undo_data(record):
+    if not record.undo_data:
+        return None
+    return json.loads(zlib.decompress(bytes(record.undo_data)))
