@@ -204,7 +204,7 @@ class VocabularyWidget(CellWidget):
 
     @staticmethod
     def key(entry):
-        return entry.export_key
+        return canonical_key(entry)
 
     def render(self, value, obj=None, **kwargs):
         if self.many:
@@ -213,7 +213,7 @@ class VocabularyWidget(CellWidget):
 
     def describe(self, value):
         entries = sort_entries(value or []) if self.many else [value] if value else []
-        return LIST_SEPARATOR.join(f"{entry} ({entry.export_key})" for entry in entries)
+        return f"{LIST_SEPARATOR} ".join(f"{entry} ({entry.export_key})" for entry in entries)
 
 
 def ambiguity(name, entries, key):
@@ -268,12 +268,16 @@ class RecordWidget(CellWidget):
             wanted = split_slugs(values)
             records = [r for chunk in chunked(wanted) for r in self.model.objects.filter(slug__in=chunk)]
         by_slug = {record.slug: record for record in records}
-        saved = {slug: by_slug.get(slug) or PendingRecord(slug) for slug in in_file}
+        saved = {slug: by_slug.get(slug) or PendingRecord(slug, row.number) for slug, row in in_file.items()}
         tiers = [list(by_slug.items()) + list(saved.items())]
         if self.by_acronym:
             tiers.append(
-                [(r.acronym, r) for slug, r in by_slug.items() if "acronym" not in in_file.get(slug, {})]
-                + [(cells["acronym"], saved[slug]) for slug, cells in in_file.items() if "acronym" in cells]
+                [
+                    (r.acronym, r)
+                    for slug, r in by_slug.items()
+                    if slug not in in_file or "acronym" not in in_file[slug].cells
+                ]
+                + [(row.cells["acronym"], saved[slug]) for slug, row in in_file.items() if "acronym" in row.cells]
             )
         self.lookup = Lookup(tiers)
 
@@ -308,9 +312,7 @@ class RecordWidget(CellWidget):
 
     def describe(self, value):
         records = value or [] if self.many else [value] if value else []
-        return LIST_SEPARATOR.join(
-            record.slug if isinstance(record, PendingRecord) else f"{record} ({record.slug})" for record in records
-        )
+        return LIST_SEPARATOR.join(f"{record} ({record.slug})" for record in records)
 
 
 def split_slugs(values):

@@ -46,6 +46,9 @@ def after(row, columns):
         for column in columns
         if column.column_name in row.values
     }
+    if "slug" in values:
+        # An empty slug cell stands for the slug the title makes.
+        values["slug"] = row.slug
     values.setdefault(PUBLISHED, "yes" if row.instance.is_published else "no")
     return values
 

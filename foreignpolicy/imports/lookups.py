@@ -8,13 +8,15 @@ the file is imported; a spelling shared by several entries is an error that name
 
 from dataclasses import dataclass, field
 
+from django.utils.translation import gettext as _
+
 from ..text import normalise
 
 
 @dataclass
 class LookupContext:
     """The little a column needs to resolve names: the kind being imported and, for
-    references to that same kind, the file's rows (their cells) by slug."""
+    references to that same kind, the file's rows by slug (their number and cells)."""
 
     model: type
     rows: dict = field(default_factory=dict)
@@ -26,8 +28,9 @@ class LookupContext:
 class PendingRecord:
     """A record another row of the same file creates: known by slug until it is saved."""
 
-    def __init__(self, slug):
+    def __init__(self, slug, row=0):
         self.slug = slug
+        self.row = row
         self.pk = None
 
     def __eq__(self, other):
@@ -37,7 +40,7 @@ class PendingRecord:
         return hash(self.slug)
 
     def __str__(self):
-        return self.slug
+        return _("row %(row)d of this file") % {"row": self.row}
 
 
 class Lookup:

@@ -6,7 +6,7 @@ from .problems import Problem
 
 def resolve(rows, columns, model):
     """Fill each row's values from its cells; problems for cells that cannot be read."""
-    context = LookupContext(model, {row.slug: row.cells for row in rows if row.slug})
+    context = LookupContext(model, {row.slug: row for row in rows if row.slug})
     for column in columns:
         column.widget.prepare([row.cells[column.column_name] for row in rows], context)
     problems = []

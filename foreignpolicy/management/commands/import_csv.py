@@ -25,6 +25,11 @@ class Command(BaseCommand):
         parser.add_argument("file", type=Path)
         parser.add_argument("--dry-run", action="store_true", help="Check the file and report, writing nothing.")
         parser.add_argument(
+            "--strict",
+            action="store_true",
+            help="Treat warnings (rows that look like records already there) as problems: nothing is imported.",
+        )
+        parser.add_argument(
             "--user",
             help=f"Username recorded in the change history (default: a non-login account named “{IMPORT_ACCOUNT}”).",
         )
@@ -35,11 +40,11 @@ class Command(BaseCommand):
             help="Language of the messages (default: %(default)s).",
         )
 
-    def handle(self, kind, file, dry_run, user, language, **options):
+    def handle(self, kind, file, dry_run, strict, user, language, **options):
         with translation.override(language):
-            self.run(kind, file, dry_run, self.account(user))
+            self.run(kind, file, dry_run, strict, self.account(user))
 
-    def run(self, kind, file, dry_run, account):
+    def run(self, kind, file, dry_run, strict, account):
         try:
             dataset = read_table(file.read_bytes(), file.name)
         except OSError as error:
@@ -54,8 +59,11 @@ class Command(BaseCommand):
             use_transactions=True,
             user=account,
             file_name=file.name,
+            strict=strict,
             progress=progress_for(self, len(dataset), _("Checking rows")),
         )
+        for warning in result.warnings:
+            self.stderr.write(self.style.WARNING(str(warning)))
         if result.problems:
             for problem in result.problems:
                 self.stderr.write(str(problem))
