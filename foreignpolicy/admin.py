@@ -4,16 +4,24 @@ reference vocabularies."""
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.models import CHANGE, LogEntry
+from django.contrib.auth import get_permission_codename
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.db.models import QuerySet
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from .admin_files import FileImportExportMixin
-from .importing import describe_changes
+from .imports.undo import refusal_for, undo_import
+from .imports.writing import describe_changes
 from .models import Country, ImportRecord, Organisation, Topic, slug_from_titles
+from .registry import resource_for_model
 
 admin.site.site_header = _("foreignpolicy — Ministry of Foreign Affairs of Peru")
 admin.site.site_title = _("foreignpolicy administration")
@@ -77,7 +85,10 @@ class RecordAdmin(FileImportExportMixin, admin.ModelAdmin):
 
     def set_published(self, request, queryset, published):
         records = list(queryset.exclude(is_published=published))
-        queryset.filter(pk__in=[record.pk for record in records]).update(is_published=published)
+        # updated_at too: the sitemap's lastmod and undoing an import rely on it.
+        queryset.filter(pk__in=[record.pk for record in records]).update(
+            is_published=published, updated_at=timezone.now()
+        )
         message = gettext("published: no → yes.") if published else gettext("published: yes → no.")
         LogEntry.objects.bulk_create(
             LogEntry(
@@ -152,7 +163,20 @@ class CountryAdmin(admin.ModelAdmin):
 
 @admin.register(ImportRecord)
 class ImportRecordAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "content_type", "user", "imported_at", "created", "updated", "unchanged", "drafts"]
+    list_display = [
+        "__str__",
+        "content_type",
+        "user",
+        "imported_at",
+        "created",
+        "updated",
+        "unchanged",
+        "drafts",
+        "deleted",
+        "undo_state",
+    ]
+    exclude = ["undo_data"]
+    change_form_template = "admin/foreignpolicy/importrecord_change_form.html"
     list_filter = ["content_type", "user", "imported_at"]
     search_fields = ["file_name", "user__username"]
     date_hierarchy = "imported_at"
@@ -166,3 +190,57 @@ class ImportRecordAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("undone_by", "undoes").defer("undo_data")
+
+    @admin.display(description=_("undo"))
+    def undo_state(self, record):
+        if record.undoes_id:
+            return gettext("undo of #%(number)d") % {"number": record.undoes_id}
+        undone_by = getattr(record, "undone_by", None)
+        return gettext("undone by #%(number)d") % {"number": undone_by.pk} if undone_by else ""
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:object_id>/undo/",
+                self.admin_site.admin_view(self.undo_view),
+                name="foreignpolicy_importrecord_undo",
+            ),
+            *super().get_urls(),
+        ]
+
+    def has_undo_permission(self, request, record):
+        """Undo imports again and deletes: the kind's import, change and delete permissions."""
+        opts = record.content_type.model_class()._meta
+        return all(
+            request.user.has_perm(f"{opts.app_label}.{get_permission_codename(action, opts)}")
+            for action in ("import", "add", "change", "delete")
+        )
+
+    def undo_view(self, request, object_id):
+        record = get_object_or_404(ImportRecord.objects.select_related("content_type"), pk=object_id)
+        if not self.has_undo_permission(request, record):
+            raise PermissionDenied
+        resource = resource_for_model(record.content_type.model_class())
+        confirmed = request.method == "POST"
+        result = undo_import(record, request.user, resource, dry_run=not confirmed)
+        if confirmed and not result.problems:
+            self.message_user(
+                request, gettext("%(record)s undone: %(summary)s") % {"record": record, "summary": result.summary()}
+            )
+            return HttpResponseRedirect(reverse("admin:foreignpolicy_importrecord_change", args=[result.record.pk]))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": gettext("Undo %(record)s") % {"record": record},
+            "opts": self.opts,
+            "original": record,
+            "result": result,
+        }
+        return TemplateResponse(request, "admin/foreignpolicy/undo_import.html", context)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        record = self.get_object(request, object_id)
+        can_undo = bool(record) and not refusal_for(record) and self.has_undo_permission(request, record)
+        return super().change_view(request, object_id, form_url, {**(extra_context or {}), "can_undo": can_undo})

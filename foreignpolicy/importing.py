@@ -1,98 +1,22 @@
 """The resource every record kind's import and export is built on, and the result of an
 import. The pipeline itself is foreignpolicy.imports, stage by stage."""
 
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.db import DatabaseError, transaction
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy
 from import_export import resources
-from import_export.results import Result, RowResult
 
 from .columns import Column, PublishedWidget, VocabularyWidget
 from .imports.plan import plan_import
-from .imports.problems import Problem, in_file_order
-from .imports.reading import NEW, SKIP, UPDATE
-from .imports.writing import describe_changes, write
+from .imports.problems import Problem
+from .imports.results import ImportResult, plan_result, write_or_report
+from .imports.writing import describe_changes
 from .models import Topic
 from .partial_dates import PartialDateAttribute
 
 QUERY_PAGE = 2000
 
 __all__ = ["ImportResult", "Problem", "RecordResource", "describe_changes"]
-
-
-class ImportResult(Result):
-    def __init__(self):
-        super().__init__()
-        self.problems = []
-        self.warnings = []
-        self.drafts = 0
-        self.fingerprint = ""
-        self.record = None
-
-    def has_errors(self):
-        return bool(self.base_errors or self.problems)
-
-    def summary(self):
-        counts = _("%(created)d created, %(updated)d updated, %(unchanged)d unchanged") % {
-            "created": self.totals[NEW],
-            "updated": self.totals[UPDATE],
-            "unchanged": self.totals[SKIP],
-        }
-        drafts = ngettext("%(drafts)d of them is a draft.", "%(drafts)d of them are drafts.", self.drafts) % {
-            "drafts": self.drafts
-        }
-        return f"{counts}; {drafts}"
-
-
-def plan_result(plan, strict=False):
-    """What the admin and the command show of a plan: problems, warnings and every row."""
-    result = ImportResult()
-    result.diff_headers = plan.present
-    result.total_rows = len(plan.rows)
-    warnings = in_file_order(plan.warnings, plan.header_names)
-    result.problems = in_file_order(
-        plan.problems + ([warning.as_error() for warning in warnings] if strict else []), plan.header_names
-    )
-    result.warnings = [] if strict else warnings
-    result.fingerprint = plan.fingerprint()
-    by_row = {}
-    for problem in result.problems:
-        if problem.row:
-            by_row.setdefault(problem.row, {}).setdefault(problem.column or NON_FIELD_ERRORS, []).append(
-                problem.message
-            )
-    for row in plan.rows:
-        if row.number in by_row:
-            result.append_invalid_row(row.number, row.cells, ValidationError(by_row[row.number]))
-            result.totals[RowResult.IMPORT_TYPE_INVALID] += 1
-            continue
-        row_result = RowResult()
-        row_result.import_type = row.action
-        row_result.number = row.number
-        row_result.row_values = row.cells
-        row_result.changes = row.understood if row.action == NEW else row.changes
-        row_result.instance = row.instance
-        row_result.object_repr = str(row.instance)
-        result.append_row_result(row_result)
-        result.increment_row_result_total(row_result)
-        result.drafts += not row.instance.is_published
-    return result
-
-
-def write_or_report(plan, result, user, file_name, undoes=None, then=None):
-    """Write the plan in one transaction; a database refusal becomes a problem and
-    nothing is written. `then` runs inside the same transaction."""
-    try:
-        with transaction.atomic():
-            result.record = write(plan, user, file_name, undoes=undoes)
-            if then:
-                then(result.record)
-    except DatabaseError as error:
-        result.problems.append(
-            Problem(0, "", _("The database refused the import and nothing was saved: %(error)s") % {"error": error})
-        )
-    return result
 
 
 class RecordResource(resources.ModelResource):

@@ -14,3 +14,11 @@ RESOURCES = {
 
 def resource_for(kind):
     return import_string(RESOURCES[kind])()
+
+
+def resource_for_model(model):
+    for kind in RESOURCES:
+        resource = resource_for(kind)
+        if resource._meta.model is model:
+            return resource
+    raise LookupError(f"No import format for {model._meta.label}.")

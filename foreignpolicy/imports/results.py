@@ -1,0 +1,112 @@
+"""What an import or an undo did or would do: the result the admin and the command show,
+and the one transaction it is written in."""
+
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import DatabaseError, transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from import_export.results import Result, RowResult
+
+from .problems import Problem, in_file_order
+from .reading import NEW, SKIP, UPDATE
+from .writing import write
+
+
+class ImportResult(Result):
+    def __init__(self):
+        super().__init__()
+        self.problems = []
+        self.warnings = []
+        self.drafts = 0
+        self.fingerprint = ""
+        self.record = None
+
+    def has_errors(self):
+        return bool(self.base_errors or self.problems)
+
+    def summary(self):
+        counts = _("%(created)d created, %(updated)d updated, %(unchanged)d unchanged") % {
+            "created": self.totals[NEW],
+            "updated": self.totals[UPDATE],
+            "unchanged": self.totals[SKIP],
+        }
+        drafts = ngettext("%(drafts)d of them is a draft.", "%(drafts)d of them are drafts.", self.drafts) % {
+            "drafts": self.drafts
+        }
+        return f"{counts}; {drafts}"
+
+
+class UndoResult(ImportResult):
+    def __init__(self):
+        super().__init__()
+        self.deleted = 0
+
+    @classmethod
+    def refused(cls, reason):
+        result = cls()
+        result.problems.append(Problem(0, "", reason))
+        return result
+
+    def summary(self):
+        return _("%(restored)s; %(deleted)s") % {
+            "restored": ngettext(
+                "%(count)d record restored to its values before the import",
+                "%(count)d records restored to their values before the import",
+                self.totals[UPDATE],
+            )
+            % {"count": self.totals[UPDATE]},
+            "deleted": ngettext(
+                "%(count)d record it created deleted", "%(count)d records it created deleted", self.deleted
+            )
+            % {"count": self.deleted},
+        }
+
+
+def plan_result(plan, strict=False, result=None):
+    """What the admin and the command show of a plan: problems, warnings and every row."""
+    result = result or ImportResult()
+    result.diff_headers = plan.present
+    result.total_rows = len(plan.rows)
+    warnings = in_file_order(plan.warnings, plan.header_names)
+    result.problems = in_file_order(
+        plan.problems + ([warning.as_error() for warning in warnings] if strict else []), plan.header_names
+    )
+    result.warnings = [] if strict else warnings
+    result.fingerprint = plan.fingerprint()
+    by_row = {}
+    for problem in result.problems:
+        if problem.row:
+            by_row.setdefault(problem.row, {}).setdefault(problem.column or NON_FIELD_ERRORS, []).append(
+                problem.message
+            )
+    for row in plan.rows:
+        if row.number in by_row:
+            result.append_invalid_row(row.number, row.cells, ValidationError(by_row[row.number]))
+            result.totals[RowResult.IMPORT_TYPE_INVALID] += 1
+            continue
+        row_result = RowResult()
+        row_result.import_type = row.action
+        row_result.number = row.number
+        row_result.row_values = row.cells
+        row_result.changes = row.understood if row.action == NEW else row.changes
+        row_result.instance = row.instance
+        row_result.object_repr = str(row.instance)
+        result.append_row_result(row_result)
+        result.increment_row_result_total(row_result)
+        result.drafts += not row.instance.is_published
+    return result
+
+
+def write_or_report(plan, result, user, file_name, undoes=None, then=None):
+    """Write the plan in one transaction; a database refusal becomes a problem and
+    nothing is written. `then` runs inside the same transaction."""
+    try:
+        with transaction.atomic():
+            result.record = write(plan, user, file_name, undoes=undoes)
+            if then:
+                then(result.record)
+    except DatabaseError as error:
+        result.problems.append(
+            Problem(0, "", _("The database refused the import and nothing was saved: %(error)s") % {"error": error})
+        )
+    return result

@@ -1,0 +1,152 @@
+"""Undoing a confirmed import, through the same pipeline: the records it changed are
+imported again with the values they had before, and the records it created are deleted,
+all in one transaction. Refused, naming the records, when any of them changed since."""
+
+import tablib
+from django.contrib.admin.models import DELETION, LogEntry
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from ..columns import chunked
+from .plan import plan_import
+from .problems import Problem
+from .results import UndoResult, plan_result, write_or_report
+from .writing import BATCH_SIZE, unpack_undo_data
+
+NAMED_AT_MOST = 20
+
+
+def undo_import(record, user, resource, dry_run=False):
+    """Undo `record` (an ImportRecord) as `user`; returns the result, with problems when refused."""
+    refusal = refusal_for(record)
+    if refusal:
+        return UndoResult.refused(refusal)
+    model = record.content_type.model_class()
+    data = unpack_undo_data(record)
+    created, updated = data["created"], data["updated"]
+    current = {
+        found.slug: found
+        for chunk in chunked(created + [slug for slug, _before, _after in updated])
+        for found in model.objects.filter(slug__in=chunk)
+    }
+    plan = plan_import(resource, dataset_of_previous_values(updated))
+    result = plan_result(plan, strict=False, result=UndoResult())
+    result.problems += changed_since(record, created, updated, current, plan)
+    created_pks = [current[slug].pk for slug in created if slug in current]
+    result.problems += named_elsewhere(model, created_pks, {found.pk for found in current.values()})
+    result.deleted = len(created_pks)
+    if dry_run or result.problems:
+        return result
+
+    def delete_created(undo):
+        undo.deleted = delete(model, created_pks, undo)
+        undo.save(update_fields=["deleted"])
+
+    file_name = _("Undo of import #%(number)d") % {"number": record.pk}
+    return write_or_report(plan, result, user, file_name, undoes=record, then=delete_created)
+
+
+def refusal_for(record):
+    if record.undoes_id:
+        return _("This is the undo of import #%(number)d; to redo it, import that file again.") % {
+            "number": record.undoes_id
+        }
+    undone_by = getattr(record, "undone_by", None)
+    if undone_by:
+        return _("This import was already undone by #%(number)d.") % {"number": undone_by.pk}
+    if not record.undo_data:
+        return _("This import holds nothing to undo.")
+    return ""
+
+
+def dataset_of_previous_values(updated):
+    """The changed records as a file in the import format, with the values they had before."""
+    columns = ["slug", *[name for name in (updated[0][1] if updated else {}) if name != "slug"]]
+    dataset = tablib.Dataset(headers=columns)
+    for slug, before, _after in updated:
+        dataset.append([slug, *[before.get(name, "") for name in columns[1:]]])
+    return dataset
+
+
+def changed_since(record, created, updated, current, plan):
+    """Problems naming the records that are gone or changed since the import."""
+    missing = [slug for slug in created + [slug for slug, _b, _a in updated] if slug not in current]
+    later = sorted(found.slug for found in current.values() if found.updated_at > record.imported_at)
+    after = {slug: values for slug, _before, values in updated}
+    differing = sorted(
+        row.slug
+        for row in plan.rows
+        if row.slug not in later
+        and row.before
+        and any(row.before.get(name) != value for name, value in after.get(row.slug, {}).items())
+    )
+    problems = []
+    for slugs, message in (
+        (missing, _("These records were deleted after the import, so it cannot be undone: %(slugs)s.")),
+        (later + differing, _("These records were changed after the import, so it cannot be undone: %(slugs)s.")),
+    ):
+        if slugs:
+            problems.append(Problem(0, "", message % {"slugs": listed(slugs)}))
+    return problems
+
+
+def named_elsewhere(model, pks, of_this_import):
+    """Problems for created records that other records (not of this import) now name."""
+    problems = []
+    for relation in model._meta.related_objects:
+        referring = relation.related_model
+        if relation.many_to_many:
+            through = relation.through
+            links = through.objects.filter(**{f"{relation.field.m2m_reverse_field_name()}__in": pks})
+            source_ids = links.values_list(f"{relation.field.m2m_field_name()}_id", flat=True)
+        else:
+            source_ids = referring._base_manager.filter(**{f"{relation.field.name}__in": pks}).values_list(
+                "pk", flat=True
+            )
+        outside = set(source_ids) - (of_this_import if referring is model else set())
+        if outside:
+            names = sorted(str(found) for found in referring._base_manager.filter(pk__in=list(outside)[:NAMED_AT_MOST]))
+            problems.append(
+                Problem(
+                    0,
+                    "",
+                    _("Records this import created are now named by other %(kind)s, so it cannot be undone: %(names)s.")
+                    % {"kind": referring._meta.verbose_name_plural, "names": listed(names, total=len(outside))},
+                )
+            )
+    return problems
+
+
+def delete(model, pks, undo):
+    """Delete the records the import created, and say so in their history."""
+    records = model._base_manager.filter(pk__in=pks)
+    # A unit created under another created unit would otherwise protect it from deletion.
+    for field in model._meta.concrete_fields:
+        if field.many_to_one and field.related_model is model:
+            records.update(**{field.name: None})
+    message = _("Undo of import #%(number)d: deleted.") % {"number": undo.undoes_id}
+    LogEntry.objects.bulk_create(
+        [
+            LogEntry(
+                user_id=undo.user_id,
+                content_type_id=undo.content_type_id,
+                object_id=str(found.pk),
+                object_repr=str(found)[:200],
+                action_flag=DELETION,
+                change_message=message,
+            )
+            for found in records
+        ],
+        batch_size=BATCH_SIZE,
+    )
+    _total, deleted = records.delete()
+    return deleted.get(model._meta.label, 0)
+
+
+def listed(names, total=None):
+    total = total if total is not None else len(names)
+    shown = ", ".join(names[:NAMED_AT_MOST])
+    if total > NAMED_AT_MOST:
+        more = total - NAMED_AT_MOST
+        shown += ngettext(" and %(count)d more", " and %(count)d more", more) % {"count": more}
+    return shown
