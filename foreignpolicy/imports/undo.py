@@ -11,7 +11,7 @@ from ..columns import chunked
 from .plan import plan_import
 from .problems import Problem
 from .results import UndoResult, plan_result, write_or_report
-from .writing import BATCH_SIZE, unpack_undo_data
+from .writing import BATCH_SIZE, undo_source, unpack_undo_data
 
 NAMED_AT_MOST = 20
 
@@ -124,7 +124,7 @@ def delete(model, pks, undo):
     for field in model._meta.concrete_fields:
         if field.many_to_one and field.related_model is model:
             records.update(**{field.name: None})
-    message = _("Undo of import #%(number)d: deleted.") % {"number": undo.undoes_id}
+    message = undo_source(undo) + ": " + _("deleted.")
     LogEntry.objects.bulk_create(
         [
             LogEntry(

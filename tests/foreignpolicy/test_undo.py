@@ -65,6 +65,18 @@ def test_undoing_an_import_leaves_every_export_byte_identical_to_before(import_c
     assert result.record.deleted == imported.record.created
 
 
+def test_the_history_of_an_undone_record_names_the_undo_and_links_it(
+    import_csv, demo, admin_client, admin_user, settings
+):
+    settings.LANGUAGE_CODE = "en"
+    imported = import_csv("agreements", FILES["agreements"])
+    undo_record = undo(imported.record, admin_user).record
+    agreement = Agreement.objects.get(slug="peru-chile-fta")
+    page = admin_client.get(reverse("admin:agreements_agreement_history", args=[agreement.pk])).content.decode()
+    link = reverse("admin:foreignpolicy_importrecord_change", args=[undo_record.pk])
+    assert f'<a href="{link}">#{undo_record.pk}</a>, the undo of import #{imported.record.pk}: title_en:' in page
+
+
 def test_an_undo_is_recorded_and_cannot_be_repeated_or_undone(import_csv, demo, admin_user):
     imported = import_csv("agreements", FILES["agreements"])
     result = undo(imported.record, admin_user)
