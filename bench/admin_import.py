@@ -89,13 +89,13 @@ def timed(call):
 def run(client, rows, variant):
     upload = SimpleUploadedFile("agreements.csv", agreements_file(rows, variant))
     preview, preview_seconds = timed(
-        lambda: client.post(reverse("admin:agreements_agreement_import"), {"import_file": upload})
+        lambda: client.post(reverse("admin:agreements_agreement_import"), {"import_file": upload}, follow=True)
     )
-    assert preview.status_code == 200 and "confirm_form" in preview.context, "the preview found problems"
-    token = preview.context["confirm_form"].initial["token"]
-    summary = preview.context["result"].summary()
+    job = preview.context["job"]
+    assert preview.status_code == 200 and job.can_be_confirmed(), "the preview found problems"
+    summary = job.result["summary"]
     confirm, confirm_seconds = timed(
-        lambda: client.post(reverse("admin:agreements_agreement_process_import"), {"token": token})
+        lambda: client.post(reverse("admin:agreements_agreement_job_confirm", args=[job.pk]))
     )
     assert confirm.status_code == 302, "the confirmation failed"
     return summary, preview_seconds, confirm_seconds

@@ -2,36 +2,41 @@
 
 Import is two steps. The upload is previewed: every row is marked new, changed,
 unchanged or in error. Then the staff member confirms, and exactly the previewed changes
-are written, all or nothing. The file waits between the two steps in the database (see
-PendingImport), tied to its uploader.
+are written, all or nothing. Each step is a job (FileJob, foreignpolicy.jobs): small
+files run in the request, larger ones in the background worker, behind a progress page
+that the staff member may leave and come back to. A large export is a job too, and its
+file is downloaded from the job's page. Only a job's owner ever sees it.
 """
-
-import secrets
-from datetime import timedelta
 
 from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_permission_codename
-from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponseRedirect
+from django.core.paginator import Paginator
+from django.db import IntegrityError, transaction
+from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
 from django.template.defaultfilters import filesizeformat
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from import_export.admin import ExportMixin
 from import_export.forms import ExportForm
 
+from . import jobs
 from .file_formats import EXPORT_FORMATS
-from .models import PendingImport
-from .tabular import FileProblem, read_table
+from .models import FileJob
+from .tasks import start
 
 ACCEPTED_EXTENSIONS = (".csv", ".xlsx")
-ABANDONED_AFTER = timedelta(days=1)
+ROWS_PER_PAGE = 100
+RECENT_JOBS = 10
+# Seconds between two reloads of the page of a job that is still running.
+REFRESH_SECONDS = 3
 
 
 class UploadForm(forms.Form):
@@ -54,14 +59,13 @@ class UploadForm(forms.Form):
         return upload
 
 
-class ConfirmForm(forms.Form):
-    token = forms.CharField(widget=forms.HiddenInput)
-
-
 class FileImportExportMixin(ExportMixin):
-    """Import (ours: preview, confirm) and export (django-import-export's screen, our formats)."""
+    """Import (ours: preview, confirm) and export (django-import-export's form, our formats),
+    each as a job when the file is large."""
 
     import_template_name = "admin/foreignpolicy/import.html"
+    job_template_name = "admin/foreignpolicy/file_job.html"
+    export_template_name = "admin/foreignpolicy/export.html"
     import_export_change_list_template = "admin/import_export/change_list_import_export.html"
     export_formats = EXPORT_FORMATS
     # Every column, always: an export is a file that can be imported again as it is.
@@ -69,13 +73,12 @@ class FileImportExportMixin(ExportMixin):
 
     def get_urls(self):
         prefix = f"{self.opts.app_label}_{self.opts.model_name}"
+        view = self.admin_site.admin_view
         return [
-            path("import/", self.admin_site.admin_view(self.import_action), name=f"{prefix}_import"),
-            path(
-                "import/confirm/",
-                self.admin_site.admin_view(require_POST(self.process_import)),
-                name=f"{prefix}_process_import",
-            ),
+            path("import/", view(self.import_action), name=f"{prefix}_import"),
+            path("jobs/<uuid:job_id>/", view(self.job_view), name=f"{prefix}_job"),
+            path("jobs/<uuid:job_id>/confirm/", view(require_POST(self.confirm_view)), name=f"{prefix}_job_confirm"),
+            path("jobs/<uuid:job_id>/download/", view(self.download_view), name=f"{prefix}_job_download"),
             *super().get_urls(),
         ]
 
@@ -103,78 +106,148 @@ class FileImportExportMixin(ExportMixin):
         if not self.has_import_permission(request):
             raise PermissionDenied
         form = UploadForm(request.POST or None, request.FILES or None)
-        context = {"form": form}
         if request.method == "POST" and form.is_valid():
             upload = form.cleaned_data["import_file"]
-            data = upload.read()
-            try:
-                dataset = read_table(data, upload.name)
-            except FileProblem as problem:
-                form.add_error("import_file", str(problem))
-            else:
-                result = self.resource().import_data(dataset, dry_run=True, user=request.user, file_name=upload.name)
-                context["result"] = result
-                if not result.problems:
-                    context["confirm_form"] = ConfirmForm(
-                        initial={"token": self.keep(request, upload.name, data, result)}
-                    )
-        return self.render_import(request, context)
+            job = jobs.create(
+                user=request.user,
+                model=self.model,
+                action=FileJob.Action.PREVIEW,
+                file_name=upload.name[:255],
+                data=upload.read(),
+                size=upload.size,
+            )
+            start(job, inline=job.size <= settings.IMPORT_INLINE_MAX_BYTES)
+            return HttpResponseRedirect(self.job_url(job))
+        recent = self.jobs(request).exclude(action=FileJob.Action.EXPORT).for_list()[:RECENT_JOBS]
+        return self.render_files(request, self.import_template_name, {"form": form, "recent_jobs": recent})
 
-    def process_import(self, request):
+    def job_view(self, request, job_id):
+        job = self.get_job(request, job_id)
+        context = {"job": job, "title": job_title(job, self.opts)}
+        if job.state == FileJob.State.DONE and job.action == FileJob.Action.PREVIEW:
+            context["rows"] = Paginator(job.result.get("rows", []), ROWS_PER_PAGE).get_page(request.GET.get("page"))
+            context["confirmable"] = job.can_be_confirmed()
+        if job.action != FileJob.Action.EXPORT and (
+            job.state == FileJob.State.FAILED or job.is_stopped or job.problem_count
+        ):
+            context["form"] = UploadForm()
+        if job.is_waiting:
+            context["refresh_seconds"] = REFRESH_SECONDS
+        return self.render_files(request, self.job_template_name, context)
+
+    def confirm_view(self, request, job_id):
         if not self.has_import_permission(request):
             raise PermissionDenied
-        form = ConfirmForm(request.POST)
-        pending = None
-        if form.is_valid():
-            pending = PendingImport.objects.filter(
-                token=form.cleaned_data["token"], user=request.user, content_type=self.content_type()
-            ).first()
-        if pending is None:
+        preview = self.jobs(request).filter(pk=job_id, action=FileJob.Action.PREVIEW).defer("data").first()
+        job = None
+        if preview is not None and preview.can_be_confirmed():
+            try:
+                with transaction.atomic():
+                    job = jobs.create(
+                        user=request.user,
+                        model=self.model,
+                        action=FileJob.Action.CONFIRM,
+                        file_name=preview.file_name,
+                        size=preview.size,
+                        preview=preview,
+                    )
+            except IntegrityError:  # confirmed at the same moment, from another tab
+                job = None
+        if job is None:
             messages.error(request, _("This preview has expired or was already confirmed. Upload the file again."))
             return HttpResponseRedirect(self.import_url())
-        dataset = read_table(bytes(pending.data), pending.file_name)
-        result = self.resource().import_data(
-            dataset,
-            dry_run=False,
-            user=request.user,
-            file_name=pending.file_name,
-            expected_fingerprint=pending.plan_fingerprint,
-        )
-        pending.delete()
-        if result.problems:
-            return self.render_import(request, {"form": UploadForm(), "result": result})
-        messages.success(
-            request, _("%(file)s imported: %(summary)s") % {"file": pending.file_name, "summary": result.summary()}
-        )
-        return HttpResponseRedirect(reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist"))
+        start(job, inline=job.size <= settings.IMPORT_INLINE_MAX_BYTES)
+        if job.state == FileJob.State.DONE and not job.problem_count:
+            messages.success(
+                request, _("%(file)s imported: %(summary)s") % {"file": job.file_name, "summary": job.result["summary"]}
+            )
+            return HttpResponseRedirect(reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist"))
+        return HttpResponseRedirect(self.job_url(job))
 
-    def keep(self, request, file_name, data, result):
-        PendingImport.objects.filter(uploaded_at__lt=timezone.now() - ABANDONED_AFTER).delete()
-        token = secrets.token_urlsafe(32)
-        PendingImport.objects.create(
-            token=token,
-            user=request.user,
-            content_type=self.content_type(),
-            file_name=file_name[:255],
-            data=data,
-            plan_fingerprint=result.fingerprint,
+    def download_view(self, request, job_id):
+        if not self.has_export_permission(request):
+            raise PermissionDenied
+        job = get_object_or_404(
+            self.jobs(request), pk=job_id, action=FileJob.Action.EXPORT, state=FileJob.State.DONE, size__gt=0
         )
-        return token
+        response = HttpResponse(bytes(job.data), content_type=job.parameters["content_type"])
+        response["Content-Disposition"] = content_disposition_header(True, job.file_name)
+        return response
 
-    def content_type(self):
-        return ContentType.objects.get_for_model(self.model)
+    def export_action(self, request):
+        if not self.has_export_permission(request):
+            raise PermissionDenied
+        formats = self.get_export_formats()
+        form = self.get_export_form_class()(
+            formats, self.get_export_resource_classes(request), data=request.POST or None
+        )
+        if form.is_valid():
+            index = int(form.cleaned_data["format"])
+            file_format = formats[index]()
+            queryset = self.get_export_queryset(request)
+            file_name = self.get_export_filename(request, queryset, file_format)
+            if queryset.count() <= settings.EXPORT_INLINE_MAX_ROWS:
+                data, _count = jobs.export_file(self.resource(), queryset, file_format)
+                response = HttpResponse(data, content_type=file_format.get_content_type())
+                response["Content-Disposition"] = content_disposition_header(True, file_name)
+                return response
+            job = jobs.create(
+                user=request.user,
+                model=self.model,
+                action=FileJob.Action.EXPORT,
+                file_name=file_name,
+                parameters={
+                    "query": request.GET.urlencode(),
+                    "format": index,
+                    "content_type": file_format.get_content_type(),
+                },
+            )
+            start(job, inline=False)
+            return HttpResponseRedirect(self.job_url(job))
+        context = self.init_request_context_data(request, form)
+        context["recent_jobs"] = self.jobs(request).filter(action=FileJob.Action.EXPORT).for_list()[:RECENT_JOBS]
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, [self.export_template_name], context=context)
+
+    def jobs(self, request):
+        """The jobs the staff member started on this record kind: nobody else's, ever."""
+        return FileJob.objects.owned_by(request.user).of_kind(self.model).current()
+
+    def get_job(self, request, job_id):
+        if not (self.has_import_permission(request) or self.has_export_permission(request)):
+            raise PermissionDenied
+        job = self.jobs(request).select_related("record").defer("data").filter(pk=job_id).first()
+        if job is None:
+            raise Http404(_("No such job: it was deleted after a day, or it is not yours."))
+        allowed = self.has_export_permission if job.action == FileJob.Action.EXPORT else self.has_import_permission
+        if not allowed(request):
+            raise PermissionDenied
+        return job
+
+    def job_url(self, job):
+        return reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_job", args=[job.pk])
 
     def import_url(self):
         return reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_import")
 
-    def render_import(self, request, context):
+    def render_files(self, request, template, context):
         resource = self.resource()
+        context.setdefault("title", _("Import %(records)s") % {"records": self.opts.verbose_name_plural})
         context.update(
             self.admin_site.each_context(request),
-            title=_("Import %(records)s") % {"records": self.opts.verbose_name_plural},
             opts=self.opts,
             columns=[column.column_name for column in resource.get_import_fields()],
             limit=settings.IMPORT_MAX_UPLOAD_BYTES,
+            inline_limit=settings.IMPORT_INLINE_MAX_BYTES,
         )
         request.current_app = self.admin_site.name
-        return TemplateResponse(request, self.import_template_name, context)
+        return TemplateResponse(request, template, context)
+
+
+def job_title(job, opts):
+    records = {"records": opts.verbose_name_plural, "file": job.file_name}
+    if job.action == FileJob.Action.EXPORT:
+        return _("Export of %(records)s: %(file)s") % records
+    if job.action == FileJob.Action.CONFIRM:
+        return _("Import of %(records)s: %(file)s") % records
+    return _("Preview of an import of %(records)s: %(file)s") % records

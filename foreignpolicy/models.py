@@ -1,10 +1,14 @@
 """The shared base of the three record kinds, and the vocabularies they all use."""
 
+import uuid
+from datetime import timedelta
+
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
@@ -210,21 +214,117 @@ class ImportRecord(models.Model):
         return _("Import #%(number)d of %(file)s") % {"number": self.pk or 0, "file": self.file_name}
 
 
-class PendingImport(models.Model):
-    """An uploaded file between its preview and its confirmation.
+class FileJobQuerySet(models.QuerySet):
+    def owned_by(self, user):
+        return self.filter(user=user)
 
-    Kept in the database, not on a server's disk, so that any server can confirm it and
-    the public can never reach it; tied to the user who uploaded it and deleted once
-    confirmed or abandoned for a day.
+    def of_kind(self, model):
+        return self.filter(content_type=ContentType.objects.get_for_model(model))
+
+    def expired(self):
+        return self.filter(created_at__lt=self.expiry())
+
+    def current(self):
+        """Not yet expired: an expired job is gone for its owner even before it is deleted."""
+        return self.filter(created_at__gte=self.expiry())
+
+    @staticmethod
+    def expiry():
+        return timezone.now() - timedelta(seconds=settings.FILE_JOBS_KEPT_FOR)
+
+    def for_list(self):
+        """Without the file and the result, which the list does not show."""
+        return self.defer("data", "result").order_by("-created_at")
+
+
+class FileJob(models.Model):
+    """A preview, a confirmation or an export of a file, run as a job.
+
+    Large files run in the background worker (foreignpolicy.tasks), small ones in the
+    request; both through foreignpolicy.jobs.run. The job lives in the database, so any
+    app server can show it or confirm it; only its owner ever sees it or its file.
     """
 
-    token = models.CharField(max_length=64, unique=True)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
-    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
-    file_name = models.CharField(max_length=255)
-    data = models.BinaryField()
-    plan_fingerprint = models.CharField(max_length=64)
-    uploaded_at = models.DateTimeField(auto_now_add=True)
+    class Action(models.TextChoices):
+        PREVIEW = "preview", _("preview of an import")
+        CONFIRM = "confirm", _("import")
+        EXPORT = "export", _("export")
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("waiting")
+        RUNNING = "running", _("running")
+        DONE = "done", _("finished")
+        FAILED = "failed", _("failed")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="file_jobs")
+    content_type = models.ForeignKey(ContentType, verbose_name=_("record kind"), on_delete=models.CASCADE)
+    action = models.CharField(_("action"), max_length=20, choices=Action.choices)
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.QUEUED)
+    # The messages of the result are written in the language of the staff member who started it.
+    language = models.CharField(max_length=16, default="", editable=False)
+    file_name = models.CharField(_("file"), max_length=255)
+    # The uploaded file of a preview (until it is confirmed, or found to have problems), or
+    # the file an export produced; never served but to the job's owner.
+    data = models.BinaryField(default=b"", editable=False)
+    size = models.PositiveBigIntegerField(_("size"), default=0)
+    # What the action needs besides the file: for an export, the changelist's filters and the format.
+    parameters = models.JSONField(default=dict, editable=False)
+    # A confirmation confirms one preview, and a preview can be confirmed once.
+    preview = models.OneToOneField(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="confirmation", editable=False
+    )
+    # Of a preview without problems: what a confirmation must find again.
+    fingerprint = models.CharField(max_length=64, blank=True, editable=False)
+    done = models.PositiveIntegerField(default=0)
+    total = models.PositiveIntegerField(null=True, blank=True)
+    # Summary, problems, warnings and a bounded sample of the rows (see foreignpolicy.jobs).
+    result = models.JSONField(default=dict, editable=False)
+    # The import the job wrote; set in the same transaction as the import itself.
+    record = models.ForeignKey(ImportRecord, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(_("started"), auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    # Moved on while the job runs; a running job whose heartbeat stopped lost its worker.
+    heartbeat_at = models.DateTimeField(default=timezone.now)
+
+    objects = FileJobQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("file job")
+        verbose_name_plural = _("file jobs")
+        ordering = ["-created_at"]
 
     def __str__(self):
-        return self.file_name
+        return f"{self.get_action_display()}: {self.file_name}"
+
+    @property
+    def is_waiting(self):
+        return self.state in (self.State.QUEUED, self.State.RUNNING) and not self.is_stopped
+
+    @property
+    def is_stopped(self):
+        """Running, but its worker has not been heard of for too long: it died."""
+        return self.state == self.State.RUNNING and self.heartbeat_at < timezone.now() - timedelta(
+            seconds=settings.FILE_JOBS_STALE_AFTER
+        )
+
+    @property
+    def is_late(self):
+        """Queued for so long that no worker seems to be running."""
+        return self.state == self.State.QUEUED and self.created_at < timezone.now() - timedelta(
+            seconds=settings.FILE_JOBS_STALE_AFTER
+        )
+
+    @property
+    def problem_count(self):
+        return self.result.get("problem_count", 0)
+
+    def can_be_confirmed(self):
+        return (
+            self.action == self.Action.PREVIEW
+            and self.state == self.State.DONE
+            and bool(self.fingerprint)
+            and not self.problem_count
+            and not hasattr(self, "confirmation")
+        )

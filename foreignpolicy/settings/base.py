@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_filters",
     "import_export",
+    "huey.contrib.djhuey",
     "foreignpolicy",
     "directorates",
     "agreements",
@@ -123,6 +124,36 @@ IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "import"
 IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "export"
 # The largest file the admin's import accepts (20 MB holds some 100,000 agreement rows).
 IMPORT_MAX_UPLOAD_BYTES = int(os.environ.get("IMPORT_MAX_UPLOAD_BYTES", str(20 * 1024 * 1024)))
+
+# Background jobs (README, "Importing and exporting"): Huey, with its queue in a SQLite file
+# under var/ unless HUEY_REDIS_URL names a Redis server, which every app server and
+# worker machine then shares. `python manage.py run_huey` is the worker.
+HUEY_REDIS_URL = os.environ.get("HUEY_REDIS_URL", "")
+HUEY = {
+    "name": "foreignpolicy",
+    # djhuey runs tasks in the request when DEBUG is on, unless told otherwise.
+    "immediate": False,
+    # Jobs keep their outcome in the database (FileJob); Huey need not keep results.
+    "results": False,
+    "consumer": {"workers": int(os.environ.get("HUEY_WORKERS", "2")), "worker_type": "thread"},
+}
+if HUEY_REDIS_URL:
+    HUEY.update(huey_class="huey.RedisHuey", url=HUEY_REDIS_URL)
+else:
+    _huey_file = Path(os.environ.get("HUEY_SQLITE_PATH", BASE_DIR / "var" / "huey.sqlite3"))
+    _huey_file.parent.mkdir(parents=True, exist_ok=True)
+    HUEY.update(huey_class="huey.SqliteHuey", filename=str(_huey_file))
+# Files up to this size are previewed and confirmed in the request; larger ones by the
+# worker, with a progress page (1 MB is some 7,000 agreement rows, a few seconds' work).
+IMPORT_INLINE_MAX_BYTES = int(os.environ.get("IMPORT_INLINE_MAX_BYTES", str(1024 * 1024)))
+# Exports of up to this many records are made in the request; larger ones by the worker.
+EXPORT_INLINE_MAX_ROWS = int(os.environ.get("EXPORT_INLINE_MAX_ROWS", "10000"))
+# A running job whose heartbeat is older than this (seconds) lost its worker.
+FILE_JOBS_STALE_AFTER = int(os.environ.get("FILE_JOBS_STALE_AFTER", "300"))
+# How often (seconds) the worker tells that a job is still running; 0: never.
+FILE_JOBS_HEARTBEAT_SECONDS = 15
+# Jobs, their files and their results are deleted after this many seconds (a day).
+FILE_JOBS_KEPT_FOR = 24 * 60 * 60
 
 LOGGING = {
     "version": 1,

@@ -1,5 +1,6 @@
 import csv
 import io
+import uuid
 
 import pytest
 from django.contrib.admin.models import LogEntry
@@ -8,7 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from agreements.models import Agreement
-from foreignpolicy.models import ImportRecord, PendingImport
+from foreignpolicy.models import FileJob, ImportRecord
 from tests.factories import AgreementFactory
 
 pytestmark = pytest.mark.django_db
@@ -17,7 +18,6 @@ GOOD = "slug,title_en,title_es,type,status,parties,signed_on,published\n"
 GOOD += "pe-ca,Peru-Canada FTA,TLC Perú-Canadá,Tratado de libre comercio,Vigente,CA,29/05/2008,sí\n"
 GOOD += "pe-cl,Peru-Chile FTA,,free-trade-agreement,in_force,CL,2006-08-22,yes\n"
 IMPORT = reverse("admin:agreements_agreement_import")
-CONFIRM = reverse("admin:agreements_agreement_process_import")
 EXPORT = reverse("admin:agreements_agreement_export")
 CHANGELIST = reverse("admin:agreements_agreement_changelist")
 
@@ -27,9 +27,22 @@ def english_admin(settings):
     settings.LANGUAGE_CODE = "en"
 
 
-def upload(client, text, name="agreements.csv", encoding="utf-8"):
+def upload(client, text, name="agreements.csv", encoding="utf-8", **kwargs):
+    """Upload a file and follow to the page of its preview."""
     data = text if isinstance(text, bytes) else text.encode(encoding)
-    return client.post(IMPORT, {"import_file": SimpleUploadedFile(name, data)})
+    return client.post(IMPORT, {"import_file": SimpleUploadedFile(name, data)}, follow=True, **kwargs)
+
+
+def confirm_url(job):
+    return reverse("admin:agreements_agreement_job_confirm", args=[job.pk])
+
+
+def kinds(job):
+    return [(number, kind) for number, kind, _record, _changes in job.result["rows"]]
+
+
+def kept_files():
+    return [job for job in FileJob.objects.all() if bytes(job.data)]
 
 
 def test_the_preview_marks_every_row_and_writes_nothing(admin_client):
@@ -37,12 +50,13 @@ def test_the_preview_marks_every_row_and_writes_nothing(admin_client):
     AgreementFactory(slug="other")
     response = upload(admin_client, GOOD)
     assert response.status_code == 200
-    result = response.context["result"]
-    assert [(row.number, row.import_type) for row in result.rows] == [(2, "new"), (3, "update")]
-    assert result.rows[1].changes == [
-        ("title_en", "Old title", "Peru-Chile FTA"),
-        ("title_es", "Título", ""),
-        ("parties", "", "CL"),
+    job = response.context["job"]
+    assert response.redirect_chain == [(reverse("admin:agreements_agreement_job", args=[job.pk]), 302)]
+    assert kinds(job) == [(2, "new"), (3, "update")]
+    assert job.result["rows"][1][3] == [
+        ["title_en", "Old title", "Peru-Chile FTA"],
+        ["title_es", "Título", ""],
+        ["parties", "", "CL"],
     ]
     page = response.content.decode()
     assert "Preview: 1 created, 1 updated, 0 unchanged" in page
@@ -53,37 +67,46 @@ def test_the_preview_marks_every_row_and_writes_nothing(admin_client):
 
 
 def test_confirming_writes_what_the_preview_showed_and_records_the_import(admin_client, admin_user):
-    token = upload(admin_client, GOOD).context["confirm_form"].initial["token"]
-    response = admin_client.post(CONFIRM, {"token": token})
+    job = upload(admin_client, GOOD).context["job"]
+    response = admin_client.post(confirm_url(job))
     assert response.status_code == 302 and response.url == CHANGELIST
     assert set(Agreement.objects.values_list("slug", flat=True)) == {"pe-ca", "pe-cl"}
     record = ImportRecord.objects.get()
     assert (record.user, record.file_name, record.created, record.updated) == (admin_user, "agreements.csv", 2, 0)
     assert LogEntry.objects.filter(change_message__startswith=f"Import #{record.pk} from agreements.csv").count() == 2
-    assert not PendingImport.objects.exists()
+    assert FileJob.objects.get(action="confirm").record == record
+    assert not kept_files()
     assert admin_client.get(reverse("admin:foreignpolicy_importrecord_changelist")).status_code == 200
 
 
 def test_a_preview_can_be_confirmed_once_and_only_by_its_uploader(admin_client, client, django_user_model):
-    token = upload(admin_client, GOOD).context["confirm_form"].initial["token"]
+    job = upload(admin_client, GOOD).context["job"]
     other = django_user_model.objects.create_superuser("other", password="x")
     client.force_login(other)
-    response = client.post(CONFIRM, {"token": token}, follow=True)
+    assert client.get(reverse("admin:agreements_agreement_job", args=[job.pk])).status_code == 404
+    response = client.post(confirm_url(job), follow=True)
     assert "This preview has expired or was already confirmed." in response.content.decode()
     assert not Agreement.objects.exists()
-    admin_client.post(CONFIRM, {"token": token})
+    admin_client.post(confirm_url(job))
     assert Agreement.objects.count() == 2
-    response = admin_client.post(CONFIRM, {"token": token}, follow=True)
+    response = admin_client.post(confirm_url(job), follow=True)
     assert "already confirmed" in response.content.decode()
+    assert (
+        "Confirm import"
+        not in admin_client.get(reverse("admin:agreements_agreement_job", args=[job.pk])).content.decode()
+    )
 
 
 def test_records_changed_after_the_preview_stop_the_confirmation(admin_client):
     AgreementFactory(slug="pe-cl", title_en="Old title")
-    token = upload(admin_client, GOOD).context["confirm_form"].initial["token"]
+    job = upload(admin_client, GOOD).context["job"]
     Agreement.objects.filter(slug="pe-cl").update(title_en="Edited meanwhile")
-    response = admin_client.post(CONFIRM, {"token": token})
-    assert "The records changed after the preview, so nothing was written." in response.content.decode()
+    response = admin_client.post(confirm_url(job), follow=True)
+    page = response.content.decode()
+    assert "The records changed after the preview, so nothing was written." in page
+    assert "Upload the corrected file" in page
     assert not Agreement.objects.filter(slug="pe-ca").exists()
+    assert not ImportRecord.objects.exists()
 
 
 def test_a_file_with_problems_lists_each_row_and_column_and_cannot_be_confirmed(admin_client):
@@ -94,15 +117,16 @@ def test_a_file_with_problems_lists_each_row_and_column_and_cannot_be_confirmed(
     assert "Not a known agreement type: “Tratado raro”." in page
     assert "“31/02/2010” is not a real date: that month has 28 days." in page
     assert "Confirm import" not in page
-    assert response.context.get("confirm_form") is None
-    assert not PendingImport.objects.exists()
+    assert not response.context["job"].can_be_confirmed()
+    assert not kept_files()
+    response = admin_client.post(confirm_url(response.context["job"]), follow=True)
+    assert "This preview has expired or was already confirmed." in response.content.decode()
+    assert not Agreement.objects.exists()
 
 
 def test_problems_are_reported_in_the_staff_members_language(admin_client):
-    response = admin_client.post(
-        IMPORT,
-        {"import_file": SimpleUploadedFile("a.csv", b"title_en,type,status\nX,Acuerdo marco,Vigentes\n")},
-        headers={"accept-language": "es"},
+    response = upload(
+        admin_client, "title_en,type,status\nX,Acuerdo marco,Vigentes\n", headers={"accept-language": "es"}
     )
     assert "No se reconoce como estado de acuerdo: «Vigentes»." in response.content.decode()
 
@@ -116,13 +140,13 @@ def test_an_excel_file_is_previewed_like_a_csv(admin_client):
     buffer = io.BytesIO()
     workbook.save(buffer)
     response = upload(admin_client, buffer.getvalue(), name="Acuerdos.xlsx")
-    assert [row.import_type for row in response.context["result"].rows] == ["new", "new"]
+    assert kinds(response.context["job"]) == [(2, "new"), (3, "new")]
 
 
 def test_a_windows_1252_semicolon_file_is_previewed(admin_client):
     text = "title_es;type;status\r\nTratado con Canadá;Tratado de libre comercio;Vigente\r\n"
     response = upload(admin_client, text, encoding="cp1252")
-    assert response.context["result"].rows[0].object_repr == "Tratado con Canadá"
+    assert response.context["job"].result["rows"][0][2] == "Tratado con Canadá"
 
 
 @pytest.mark.parametrize(
@@ -139,13 +163,14 @@ def test_unreadable_files_get_a_clear_reason_on_the_form(admin_client, data, nam
     response = upload(admin_client, data, name=name)
     assert response.status_code == 200
     assert message in response.content.decode()
-    assert not PendingImport.objects.exists()
+    assert not kept_files()
 
 
 def test_files_over_the_size_limit_are_refused_with_the_limit(admin_client, settings):
     settings.IMPORT_MAX_UPLOAD_BYTES = 100
     response = upload(admin_client, GOOD * 2)
     assert "files of up to 100\xa0bytes can be imported" in response.content.decode()
+    assert not FileJob.objects.exists()
 
 
 def test_the_export_holds_the_filtered_changelist_in_the_documented_format(admin_client):
@@ -207,10 +232,17 @@ def test_import_and_export_need_their_own_permissions(
     client, django_user_model, permissions, list_status, import_status, export_status
 ):
     client.force_login(staff(django_user_model, *permissions))
+    unknown = uuid.uuid4()
     assert client.get(CHANGELIST).status_code == list_status
     assert client.get(IMPORT).status_code == import_status
-    assert client.post(CONFIRM, {"token": "x"}).status_code in ((403,) if import_status == 403 else (302,))
+    assert client.post(reverse("admin:agreements_agreement_job_confirm", args=[unknown])).status_code == (
+        403 if import_status == 403 else 302
+    )
     assert client.get(EXPORT).status_code == export_status
+    job_status = 403 if import_status == export_status == 403 else 404
+    assert client.get(reverse("admin:agreements_agreement_job", args=[unknown])).status_code == job_status
+    download = reverse("admin:agreements_agreement_job_download", args=[unknown])
+    assert client.get(download).status_code == (403 if export_status == 403 else 404)
     if list_status == 200:
         page = client.get(CHANGELIST).content.decode()
         assert (IMPORT in page) is (import_status == 200)
@@ -224,8 +256,7 @@ def test_anonymous_visitors_and_superusers(client, admin_client):
 
 
 def test_the_change_history_links_each_import_to_its_record(admin_client):
-    token = upload(admin_client, GOOD).context["confirm_form"].initial["token"]
-    admin_client.post(CONFIRM, {"token": token})
+    admin_client.post(confirm_url(upload(admin_client, GOOD).context["job"]))
     record = ImportRecord.objects.get()
     agreement = Agreement.objects.get(slug="pe-ca")
     page = admin_client.get(reverse("admin:agreements_agreement_history", args=[agreement.pk])).content.decode()
@@ -239,7 +270,10 @@ def test_abandoned_previews_are_deleted_after_a_day(admin_client):
 
     from django.utils import timezone
 
+    job = upload(admin_client, GOOD).context["job"]
+    FileJob.objects.update(created_at=timezone.now() - timedelta(days=2))
+    response = admin_client.post(confirm_url(job), follow=True)
+    assert "This preview has expired or was already confirmed." in response.content.decode()
     upload(admin_client, GOOD)
-    PendingImport.objects.update(uploaded_at=timezone.now() - timedelta(days=2))
-    upload(admin_client, GOOD)
-    assert PendingImport.objects.count() == 1
+    assert FileJob.objects.count() == 1
+    assert not Agreement.objects.exists()

@@ -1,0 +1,274 @@
+"""Previews, confirmations and exports of files, as jobs that can outlast a request.
+
+A job is a FileJob row. `run` carries it out in the same way whether the request runs it
+(small files) or the worker does (foreignpolicy.tasks): it claims the job, runs the
+function registered for the job's action with a progress callback, and stores what came
+out. Adding an action (an undo, say) takes a choice on FileJob.Action, a function here
+registered with @action, and a button.
+
+An import writes in one transaction, so a job that dies, with its worker or on an error,
+has written nothing. The job learns of its import inside that same transaction (see
+`link_import_to_job`), so it never says "nothing was written" of an import that was.
+"""
+
+import logging
+import threading
+import time
+from collections import Counter
+from contextlib import contextmanager
+
+from django.conf import settings
+from django.contrib import admin
+from django.contrib.contenttypes.models import ContentType
+from django.db import DatabaseError, connections
+from django.db.models.signals import post_save
+from django.dispatch import receiver
+from django.http import HttpRequest, QueryDict
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from .models import FileJob, ImportRecord
+from .tabular import FileProblem, read_table
+
+logger = logging.getLogger(__name__)
+
+SKIP = "skip"
+# What a job keeps for its page: bounded, whatever the size of the file.
+ROWS_KEPT = 2000  # rows of a preview, those that change something first
+NOTES_KEPT = 1000  # problems, and warnings
+VALUE_KEPT = 200  # characters of a record's name and of each old and new value
+PROGRESS_EVERY = 1.0  # seconds between two writes of a job's progress
+
+ACTIONS = {}
+
+
+def action(name):
+    """Register the function that carries out the jobs of an action.
+
+    It gets the job and a progress(done, total) callback, and returns the fields of the
+    job to store when it is done ("result", and "data", "fingerprint" or "record")."""
+
+    def register(function):
+        ACTIONS[name] = function
+        return function
+
+    return register
+
+
+def create(*, user, model, action, **fields):
+    """A new job, waiting to be run; expired jobs go at the same time."""
+    delete_expired()
+    return FileJob.objects.create(
+        user=user,
+        content_type=ContentType.objects.get_for_model(model),
+        action=action,
+        language=translation.get_language() or settings.LANGUAGE_CODE,
+        **fields,
+    )
+
+
+def delete_expired():
+    return FileJob.objects.expired().delete()[0]
+
+
+def run(job_id, *, heartbeat=False):
+    """Carry out a waiting job. `heartbeat`: tell from a thread of its own that it runs."""
+    now = timezone.now()
+    claimed = FileJob.objects.filter(pk=job_id, state=FileJob.State.QUEUED).update(
+        state=FileJob.State.RUNNING, started_at=now, heartbeat_at=now
+    )
+    if not claimed:
+        logger.info("File job %s is gone or was already run.", job_id)
+        return
+    job = FileJob.objects.select_related("user", "content_type", "preview").get(pk=job_id)
+    try:
+        with translation.override(job.language or settings.LANGUAGE_CODE), beating(job.pk, heartbeat), owning(job.pk):
+            fields = ACTIONS[job.action](job, Progress(job.pk))
+    except Exception:
+        logger.exception("File job %s (%s of %s) failed.", job.pk, job.action, job.file_name)
+        # Nothing of a failed job is confirmed or downloaded: its file need not be kept.
+        fields, state = {"data": b""}, FileJob.State.FAILED
+    else:
+        state = FileJob.State.DONE
+    now = timezone.now()
+    FileJob.objects.filter(pk=job.pk).update(state=state, finished_at=now, heartbeat_at=now, **fields)
+
+
+class Progress:
+    """The pipeline's progress(done, total) callback: stores the counts on the job, at
+    most once a second, and so also tells that the job is alive."""
+
+    def __init__(self, job_id):
+        self.job_id = job_id
+        self.written_at = None
+
+    def __call__(self, done, total):
+        now = time.monotonic()
+        if self.written_at is not None and now - self.written_at < PROGRESS_EVERY and done < total:
+            return
+        self.written_at = now
+        FileJob.objects.filter(pk=self.job_id).update(done=done, total=total, heartbeat_at=timezone.now())
+
+
+@contextmanager
+def beating(job_id, enabled):
+    """A thread that moves the job's heartbeat on while the job runs, also through steps
+    that report no progress (reading a large file, writing an import). It has its own
+    database connection, so its writes stay out of the import's transaction."""
+    interval = settings.FILE_JOBS_HEARTBEAT_SECONDS
+    if not enabled or interval <= 0:
+        yield
+        return
+    stop = threading.Event()
+    thread = threading.Thread(target=beat, args=(job_id, interval, stop), name=f"heartbeat-{job_id}", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
+
+
+def beat(job_id, interval, stop):
+    try:
+        while not stop.wait(interval):
+            try:
+                FileJob.objects.filter(pk=job_id, state=FileJob.State.RUNNING).update(heartbeat_at=timezone.now())
+            except DatabaseError as error:
+                # SQLite lets one connection write at a time, and the import may hold it.
+                logger.info("Heartbeat of file job %s skipped: %s", job_id, error)
+    finally:
+        connections.close_all()
+
+
+_running = threading.local()
+
+
+@contextmanager
+def owning(job_id):
+    _running.job_id = job_id
+    try:
+        yield
+    finally:
+        _running.job_id = None
+
+
+@receiver(post_save, sender=ImportRecord, dispatch_uid="foreignpolicy.jobs.link_import_to_job")
+def link_import_to_job(sender, instance, created, **kwargs):
+    # Inside the import's transaction: the job names its import if and only if it was written.
+    job_id = getattr(_running, "job_id", None)
+    if created and job_id:
+        FileJob.objects.filter(pk=job_id).update(record=instance)
+
+
+def model_admin(job):
+    return admin.site.get_model_admin(job.content_type.model_class())
+
+
+@action(FileJob.Action.PREVIEW)
+def preview(job, progress):
+    try:
+        dataset = read_table(bytes(job.data), job.file_name)
+    except FileProblem as problem:
+        return {"data": b"", "result": problem_result(str(problem))}
+    progress(0, len(dataset))
+    result = (
+        model_admin(job)
+        .resource()
+        .import_data(dataset, dry_run=True, user=job.user, file_name=job.file_name, progress=progress)
+    )
+    if result.problems:
+        # A file with problems cannot be confirmed, so it need not be kept.
+        return {"data": b"", "result": outcome(result)}
+    return {"fingerprint": result.fingerprint, "result": outcome(result)}
+
+
+@action(FileJob.Action.CONFIRM)
+def confirm(job, progress):
+    preview = job.preview
+    if preview is None or not preview.fingerprint:
+        return {"result": problem_result(_("This preview has expired. Upload the file again."))}
+    try:
+        dataset = read_table(bytes(preview.data), preview.file_name)
+        progress(0, len(dataset))
+        result = (
+            model_admin(job)
+            .resource()
+            .import_data(
+                dataset,
+                dry_run=False,
+                user=job.user,
+                file_name=job.file_name,
+                expected_fingerprint=preview.fingerprint,
+                progress=progress,
+            )
+        )
+    except FileProblem as problem:
+        return {"result": problem_result(str(problem))}
+    finally:
+        # Whatever came of it, a preview is confirmed once; its file is no longer needed.
+        FileJob.objects.filter(pk=preview.pk).update(data=b"")
+    return {"result": outcome(result, rows=False), "record": result.record}
+
+
+@action(FileJob.Action.EXPORT)
+def export(job, progress):
+    admin_ = model_admin(job)
+    request = changelist_request(job)
+    if not admin_.has_export_permission(request):
+        return {"result": problem_result(_("You may no longer export these records."))}
+    file_format = admin_.get_export_formats()[job.parameters["format"]]()
+    data, count = export_file(admin_.resource(), admin_.get_export_queryset(request), file_format, progress)
+    return {"data": data, "size": len(data), "result": {"row_count": count}}
+
+
+def export_file(resource, queryset, file_format, progress=None):
+    """The bytes of the export of `queryset`, and how many records it holds."""
+    dataset = resource.export(queryset=queryset, progress=progress)
+    return file_format.export_data(dataset), len(dataset)
+
+
+def changelist_request(job):
+    """The changelist as its owner filtered it when starting the export, as the admin reads it."""
+    request = HttpRequest()
+    request.method = "GET"
+    request.GET = QueryDict(job.parameters.get("query", ""))
+    request.user = job.user
+    return request
+
+
+def outcome(result, *, rows=True):
+    """What the page of an import job shows, as JSON: bounded whatever the file's size."""
+    warnings = getattr(result, "warnings", [])
+    kept = sorted(result.rows, key=lambda row: row.import_type == SKIP)[:ROWS_KEPT] if rows else []
+    return {
+        "summary": str(result.summary()),
+        "counts": dict(Counter(row.import_type for row in result.rows)),
+        "row_count": len(result.rows),
+        "problem_count": len(result.problems),
+        "problems": [note(problem) for problem in result.problems[:NOTES_KEPT]],
+        "warning_count": len(warnings),
+        "warnings": [note(warning) for warning in warnings[:NOTES_KEPT]],
+        "rows": [
+            [
+                row.number,
+                row.import_type,
+                clip(row.object_repr),
+                [[column, clip(old), clip(new)] for column, old, new in row.changes or ()],
+            ]
+            for row in kept
+        ],
+    }
+
+
+def problem_result(message):
+    return {"problem_count": 1, "problems": [[0, "", message, ""]]}
+
+
+def note(problem):
+    return [problem.row, problem.column, str(problem.message), getattr(problem, "link", "") or ""]
+
+
+def clip(value):
+    value = "" if value is None else str(value)
+    return value if len(value) <= VALUE_KEPT else value[: VALUE_KEPT - 1] + "…"
