@@ -38,7 +38,7 @@ class AgreementFilter(django_filters.FilterSet):
     type = django_filters.ModelChoiceFilter(label=_("Type"), queryset=AgreementType.objects.all(), to_field_name="slug")
     party = PartyFilter(related="agreements")
     directorate = django_filters.ModelChoiceFilter(
-        label=_("Responsible directorate"), queryset=Directorate.objects.published(), to_field_name="slug"
+        label=_("Responsible directorate"), queryset=Directorate.objects.public(), to_field_name="slug"
     )
     topic = django_filters.ModelChoiceFilter(
         label=_("Topic"), field_name="topics", queryset=Topic.objects.all(), to_field_name="slug"

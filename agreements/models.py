@@ -47,13 +47,12 @@ class AgreementStatus(models.Model):
 
 
 class AgreementQuerySet(PublishableQuerySet):
+    # The responsible directorate is a link to another record: public() or with_links() loads it.
     def for_list(self):
-        return self.select_related("type", "status", "directorate").prefetch_related(
-            "countries", "organisations", "topics"
-        )
+        return self.select_related("type", "status").prefetch_related("countries", "organisations", "topics")
 
     def for_export(self):
-        return self.for_list().order_by("slug")
+        return self.for_list().with_links().order_by("slug")
 
     def for_detail(self):
         return self.for_list()

@@ -37,7 +37,7 @@ class AgreementDetailView(RecordDetailView):
     template_name = "agreements/detail.html"
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(events=self.object.events.published().order_by("-date"), **kwargs)
+        return super().get_context_data(events=self.object.events.public().order_by("-date"), **kwargs)
 
 
 class AgreementDownloadView(DownloadView):
@@ -60,7 +60,7 @@ class InForceView(ListView):
     def get_queryset(self):
         form = self.get_form()
         day = form.cleaned_data["on"] if form.is_valid() else date.today()
-        return Agreement.objects.published().for_list().in_force_on(day).order_by("-in_force_on", "slug")
+        return Agreement.objects.public().for_list().in_force_on(day).order_by("-in_force_on", "slug")
 
     def get_context_data(self, **kwargs):
         form = self.get_form()

@@ -7,21 +7,26 @@ from foreignpolicy.text import Translated
 
 
 class DirectorateQuerySet(PublishableQuerySet):
+    # The parent is a link to another record: public() or with_links() loads it.
     def for_list(self):
-        return self.select_related("parent").prefetch_related("topics")
+        return self.prefetch_related("topics")
 
     def for_detail(self):
-        return self.select_related("parent").prefetch_related("topics")
-
-    def tree(self):
-        """The top-level units, each with its sub-units (two levels deep) prefetched."""
-        units = self.order_by("position", "name_en")
-        return units.filter(parent=None).prefetch_related(
-            Prefetch("children", queryset=units.prefetch_related(Prefetch("children", queryset=units)))
-        )
+        return self.for_list()
 
     def for_export(self):
-        return self.select_related("parent").prefetch_related("topics").order_by("position", "slug")
+        return self.for_list().with_links().order_by("position", "slug")
+
+    def tree(self):
+        """The units without a parent in this queryset (a unit under a draft stands at the
+        top), each with its sub-units, two levels deep."""
+        units = self.order_by("position", "name_en")
+        # Django gives each sub-unit the unit above it as its parent, so the sub-units'
+        # querysets need no parent prefetch of their own.
+        below = units.prefetch_related(None)
+        return units.exclude(parent__in=self.values("pk")).prefetch_related(
+            Prefetch("children", queryset=below.prefetch_related(Prefetch("children", queryset=below)))
+        )
 
 
 class Directorate(Record):

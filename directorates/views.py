@@ -12,7 +12,7 @@ class DirectorateListView(ListView):
     template_name = "directorates/list.html"
 
     def get_queryset(self):
-        return Directorate.objects.published().tree()
+        return Directorate.objects.public().tree()
 
 
 class DirectorateDetailView(RecordDetailView):
@@ -22,9 +22,9 @@ class DirectorateDetailView(RecordDetailView):
     def get_context_data(self, **kwargs):
         directorate = self.object
         return super().get_context_data(
-            children=directorate.children.published().order_by("position", "name_en"),
-            agreements=directorate.agreements.published().select_related("status").order_by("-signed_on"),
-            events=directorate.events.published().order_by("-date")[:LATEST_EVENTS],
+            children=directorate.children.public().order_by("position", "name_en"),
+            agreements=directorate.agreements.public().select_related("status").order_by("-signed_on"),
+            events=directorate.events.public().order_by("-date")[:LATEST_EVENTS],
             **kwargs,
         )
 
@@ -33,4 +33,4 @@ class DirectorateDownloadView(View):
     """All published directorates, in the import format."""
 
     def get(self, request, format):
-        return download_response(DirectorateResource, Directorate.objects.published(), format)
+        return download_response(DirectorateResource, Directorate.objects.public(links=True), format)

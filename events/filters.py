@@ -23,11 +23,11 @@ class EventFilter(django_filters.FilterSet):
     directorate = django_filters.ModelChoiceFilter(
         label=_("Directorate"),
         field_name="directorates",
-        queryset=Directorate.objects.published(),
+        queryset=Directorate.objects.public(),
         to_field_name="slug",
     )
     agreement = django_filters.ModelChoiceFilter(
-        label=_("Agreement"), field_name="agreements", queryset=Agreement.objects.published(), to_field_name="slug"
+        label=_("Agreement"), field_name="agreements", queryset=Agreement.objects.public(), to_field_name="slug"
     )
     topic = django_filters.ModelChoiceFilter(
         label=_("Topic"), field_name="topics", queryset=Topic.objects.all(), to_field_name="slug"

@@ -1,5 +1,5 @@
 from django.db import models
-from django.db.models import Prefetch, Q
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from agreements.models import Agreement
@@ -16,23 +16,15 @@ class EventType(Vocabulary):
 
 
 class EventQuerySet(PublishableQuerySet):
+    # Directorates and agreements are links to other records: public() or with_links() loads them.
     def for_list(self):
-        return self.select_related("type", "country").prefetch_related(
-            "countries", "organisations", "directorates", "agreements", "topics"
-        )
+        return self.select_related("type", "country").prefetch_related("countries", "organisations", "topics")
 
     def for_export(self):
-        return self.for_list().order_by("date", "slug")
+        return self.for_list().with_links().order_by("date", "slug")
 
     def for_detail(self):
-        # Links to draft directorates or agreements would lead the public to a 404.
-        return self.select_related("type", "country").prefetch_related(
-            "countries",
-            "organisations",
-            "topics",
-            Prefetch("directorates", queryset=Directorate.objects.published()),
-            Prefetch("agreements", queryset=Agreement.objects.published()),
-        )
+        return self.for_list()
 
     def for_timeline(self):
         return self.select_related("type", "country")

@@ -34,8 +34,8 @@ class Entry:
 
 
 def milestone_agreements(filters):
-    """The published agreements whose milestones the filtered timeline shows."""
-    agreements = Agreement.objects.published()
+    """The public agreements whose milestones the filtered timeline shows."""
+    agreements = Agreement.objects.public()
     event_type = filters.get("type")
     if event_type and event_type.slug != SIGNING_TYPE:
         return agreements.none()

@@ -25,7 +25,7 @@ class TimelineView(FilteredMixin, TemplateView):
     template_name = "events/timeline.html"
 
     def base_queryset(self):
-        return Event.objects.published()
+        return Event.objects.public()
 
     def filters(self):
         filterset = self.get_filterset()
@@ -95,7 +95,7 @@ class EventFeed(Feed):
 
     def get_object(self, request):
         self.request = request
-        filterset = EventFilter(request.GET or None, queryset=Event.objects.published(), request=request)
+        filterset = EventFilter(request.GET or None, queryset=Event.objects.public(), request=request)
         return filterset.qs if filterset.is_bound and filterset.is_valid() else filterset.queryset
 
     def title(self, events):

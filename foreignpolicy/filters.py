@@ -23,13 +23,17 @@ class PartyFilter(django_filters.ChoiceFilter):
     """
 
     def __init__(self, related, country_fields=("countries",), **kwargs):
+        self.related = related
         self.country_fields = country_fields
-        super().__init__(
-            label=_("Country or organisation"),
-            choices=LazyChoices(partial(party_choices, related)),
-            method=self.filter_party,
-            **kwargs,
-        )
+        super().__init__(label=_("Country or organisation"), method=self.filter_party, **kwargs)
+
+    @property
+    def field(self):
+        # Each FilterSet has its own copy of the filter, so each form gets fresh choices;
+        # the form's copies of the field and widget share them (see LazyChoices).
+        if not hasattr(self, "_field"):
+            self.extra["choices"] = LazyChoices(partial(party_choices, self.related))
+        return super().field
 
     def filter_party(self, queryset, name, value):
         if value.isupper():
@@ -48,7 +52,8 @@ class LazyChoices:
         self.loaded = None
 
     def __deepcopy__(self, memo):
-        return LazyChoices(self.load)
+        # A form deep-copies its fields and widgets; the copies share one load.
+        return self
 
     def choices(self):
         if self.loaded is None:
@@ -63,9 +68,10 @@ class LazyChoices:
 
 
 def party_choices(related):
-    published = {f"{related}__is_published": True}
-    countries = Country.objects.filter(**published).distinct()
-    organisations = Organisation.objects.filter(**published).distinct()
+    """The countries and organisations that take part in a public record."""
+    records = {f"{related}__in": Country._meta.get_field(related).related_model.objects.public().values("pk")}
+    countries = Country.objects.filter(**records).distinct()
+    organisations = Organisation.objects.filter(**records).distinct()
     return [
         (_("Countries"), sorted(((country.code, country.name) for country in countries), key=lambda c: c[1])),
         (_("Organisations"), sorted(((o.slug, str(o)) for o in organisations), key=lambda o: o[1])),

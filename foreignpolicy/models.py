@@ -4,9 +4,11 @@ import uuid
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.auth import get_permission_codename
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import Count, Prefetch, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
@@ -17,19 +19,79 @@ from .text import Translated
 
 
 class PublishableQuerySet(models.QuerySet):
+    """`public()` is what the public may see. Every public page, link, breadcrumb, count,
+    filter choice, feed and download starts from it."""
+
     def published(self):
         return self.filter(is_published=True)
 
     def drafts(self):
         return self.filter(is_published=False)
 
+    def public(self, links=False):
+        """Published records whose links to other records (a directorate's parent, an
+        agreement's directorate, an event's directorates and agreements) reach only
+        published ones: with `links`, loaded; without, closed (empty, at no cost), for
+        the pages that show no links."""
+        return self.published().prefetch_related(*public_links(self.model, closed=not links))
+
+    def with_links(self):
+        """Every link to other records, drafts too: what staff's exports load. After
+        `public()` these lookups change nothing: Django keeps a link's first lookup."""
+        return self.prefetch_related(*(field.name for field in record_links(self.model)))
+
     def visible_to(self, user):
-        """Published records, and drafts too for staff, who may preview them."""
-        return self if user.is_staff else self.published()
+        """What a record's page shows a user: the public's records, and drafts too for
+        staff who may view or change this kind. The preview's links follow the public
+        rule, so it shows what the public will see."""
+        if may_preview(user, self.model):
+            return self.prefetch_related(*public_links(self.model))
+        return self.public(links=True)
+
+    def counted_by(self, relation):
+        """For annotate(): how many of these records each row reaches through `relation`,
+        as in `Topic.objects.annotate(n=Agreement.objects.public().counted_by("agreements"))`."""
+        return Count(relation, filter=Q(**{f"{relation}__in": self.values("pk")}), distinct=True)
 
     def search(self, text):
         """Records whose text in either language holds every word, ignoring case and accents."""
         return search(self, text)
+
+
+def record_links(model):
+    """The fields by which a record links to other records (not to vocabularies)."""
+    return [
+        field
+        for field in model._meta.get_fields()
+        if field.is_relation
+        and not field.auto_created
+        and isinstance(field.related_model, type)
+        and issubclass(field.related_model, Record)
+    ]
+
+
+def public_links(model, closed=False):
+    """A lookup for each link to other records that reaches only published ones, or none.
+
+    Prefetch, never select_related: a link select_related has filled is not prefetched
+    again, so the draft it reaches would show. A link to a draft reads as empty (a
+    foreign key as None)."""
+    return [
+        Prefetch(
+            field.name,
+            queryset=field.related_model.objects.none() if closed else field.related_model.objects.published(),
+        )
+        for field in record_links(model)
+    ]
+
+
+def may_preview(user, model):
+    """Whether a user may see drafts of this kind on the public site: staff with the
+    permission to view or to change it."""
+    opts = model._meta
+    return user.is_staff and any(
+        user.has_perm(f"{opts.app_label}.{get_permission_codename(action, opts)}") for action in ("view", "change")
+    )
 
 
 def slug_from_titles(model, titles):

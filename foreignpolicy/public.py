@@ -21,12 +21,14 @@ class RecordDetailView(DetailView):
 
 
 class FilteredMixin:
-    """Applies the app's FilterSet to the published records, as `self.filterset`."""
+    """Applies the app's FilterSet to the public records, as `self.filterset`."""
 
     filterset_class = None
+    # Whether the rows show their links to other records (a download's reference columns).
+    links = False
 
     def base_queryset(self):
-        return self.filterset_class._meta.model.objects.published().for_list()
+        return self.filterset_class._meta.model.objects.public(links=self.links).for_list()
 
     def get_filterset(self):
         if not hasattr(self, "_filterset"):
@@ -83,7 +85,8 @@ def display_value(field, value):
 
 
 def download_response(resource_class, queryset, fmt):
-    """Records as CSV in the import format, or as JSON with the same columns."""
+    """Records as CSV in the import format, or as JSON with the same columns. The
+    queryset is public(links=True), so that reference columns name only published records."""
     dataset = resource_class().export(queryset=queryset)
     if fmt == "csv":
         response = HttpResponse(write_csv(dataset), content_type="text/csv; charset=utf-8")
@@ -102,6 +105,7 @@ class DownloadView(FilteredMixin, View):
     """The rows a filtered list selects, all pages, in the format the URL names."""
 
     resource_class = None
+    links = True
 
     def get(self, request, format):
         return download_response(self.resource_class, self.filtered_queryset(), format)

@@ -17,7 +17,7 @@ class RecordSitemap(Sitemap):
         self.model = model
 
     def items(self):
-        return self.model.objects.published().order_by("pk")
+        return self.model.objects.public().order_by("pk")
 
     def lastmod(self, record):
         return record.updated_at

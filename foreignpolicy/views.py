@@ -1,6 +1,5 @@
 """Pages that gather all three record kinds: home, search and topics."""
 
-from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.views.generic import TemplateView
@@ -20,13 +19,11 @@ class HomeView(TemplateView):
 
     def get_context_data(self, **kwargs):
         list_url = reverse("agreements:list")
-        statuses = AgreementStatus.objects.annotate(
-            published_count=Count("agreements", filter=Q(agreements__is_published=True))
-        ).order_by("position")
+        statuses = AgreementStatus.objects.annotate(count=Agreement.objects.public().counted_by("agreements"))
         return super().get_context_data(
-            statuses=[(status, status.published_count, f"{list_url}?status={status.code}") for status in statuses],
-            directorates=Directorate.objects.published().tree(),
-            events=Event.objects.published().select_related("type")[:LATEST_EVENTS],
+            statuses=[(status, status.count, f"{list_url}?status={status.code}") for status in statuses],
+            directorates=Directorate.objects.public().tree(),
+            events=Event.objects.public().select_related("type")[:LATEST_EVENTS],
             **kwargs,
         )
 
@@ -41,9 +38,9 @@ class SearchView(TemplateView):
         results = []
         if query:
             results = [
-                (Directorate, Directorate.objects.published().search(query)),
-                (Agreement, Agreement.objects.published().search(query).select_related("status")),
-                (Event, Event.objects.published().search(query).select_related("type")),
+                (Directorate, Directorate.objects.public().search(query)),
+                (Agreement, Agreement.objects.public().search(query).select_related("status")),
+                (Event, Event.objects.public().search(query).select_related("type")),
             ]
             results = [
                 (model._meta.verbose_name_plural, found.count(), found[:RESULTS_PER_KIND]) for model, found in results
@@ -60,9 +57,9 @@ class TopicView(TemplateView):
         topic = get_object_or_404(Topic, slug=self.kwargs["slug"])
         return super().get_context_data(
             topic=topic,
-            directorates=topic.directorates.published(),
-            agreements=topic.agreements.published().select_related("status"),
-            events=topic.events.published().select_related("type"),
+            directorates=topic.directorates.public(),
+            agreements=topic.agreements.public().select_related("status"),
+            events=topic.events.public().select_related("type"),
             **kwargs,
         )
 
@@ -72,8 +69,8 @@ class TopicListView(TemplateView):
 
     def get_context_data(self, **kwargs):
         topics = Topic.objects.annotate(
-            agreement_count=Count("agreements", filter=Q(agreements__is_published=True), distinct=True),
-            event_count=Count("events", filter=Q(events__is_published=True), distinct=True),
+            agreement_count=Agreement.objects.public().counted_by("agreements"),
+            event_count=Event.objects.public().counted_by("events"),
         )
         return super().get_context_data(topics=topics, **kwargs)
 

@@ -3,6 +3,7 @@
 import datetime
 
 import factory
+from django.contrib.auth.models import Permission
 
 from agreements.models import Agreement, AgreementStatus, AgreementType
 from directorates.models import Directorate
@@ -42,3 +43,20 @@ class EventFactory(factory.django.DjangoModelFactory):
     date = datetime.date(2025, 12, 10)
     type = factory.LazyFunction(lambda: EventType.objects.get(slug="summit"))
     is_published = True
+
+
+class StaffFactory(factory.django.DjangoModelFactory):
+    """A staff member with only the permissions named ("app_label.codename")."""
+
+    class Meta:
+        model = "auth.User"
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"staff-{n}")
+    is_staff = True
+
+    @factory.post_generation
+    def permissions(self, create, names, **kwargs):
+        for name in names or ():
+            app_label, codename = name.split(".")
+            self.user_permissions.add(Permission.objects.get(content_type__app_label=app_label, codename=codename))
