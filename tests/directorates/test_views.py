@@ -90,3 +90,16 @@ def test_the_list_runs_a_fixed_number_of_queries(client, django_assert_max_num_q
         DirectorateFactory.create_batch(2, parent=parent)
     with django_assert_max_num_queries(4):
         client.get(url("directorates:list"))
+
+
+@pytest.mark.parametrize("count", [3, 100])
+def test_a_page_and_the_download_run_a_fixed_number_of_queries(client, django_assert_max_num_queries, count):
+    parent = DirectorateFactory(slug="parent")
+    for unit in DirectorateFactory.create_batch(count, parent=parent):
+        unit.topics.add(Topic.objects.get(slug="trade"))
+        AgreementFactory(directorate=parent)
+        EventFactory().directorates.add(parent, unit)
+    with django_assert_max_num_queries(5):
+        client.get(url("directorates:detail", slug="parent"))
+    with django_assert_max_num_queries(4):
+        client.get(url("directorates:download", format="csv"))
