@@ -118,8 +118,9 @@ class FileImportExportMixin(ExportMixin):
             )
             start(job, inline=job.size <= settings.IMPORT_INLINE_MAX_BYTES)
             return HttpResponseRedirect(self.job_url(job))
-        recent = self.jobs(request).exclude(action=FileJob.Action.EXPORT).for_list()[:RECENT_JOBS]
-        return self.render_files(request, self.import_template_name, {"form": form, "recent_jobs": recent})
+        recent = self.recent_jobs(request).exclude(action=FileJob.Action.EXPORT)[:RECENT_JOBS]
+        context = {"form": form, "recent_jobs": [jobs.with_pulse(job) for job in recent]}
+        return self.render_files(request, self.import_template_name, context)
 
     def job_view(self, request, job_id):
         job = self.get_job(request, job_id)
@@ -205,13 +206,17 @@ class FileImportExportMixin(ExportMixin):
             start(job, inline=False)
             return HttpResponseRedirect(self.job_url(job))
         context = self.init_request_context_data(request, form)
-        context["recent_jobs"] = self.jobs(request).filter(action=FileJob.Action.EXPORT).for_list()[:RECENT_JOBS]
+        recent = self.recent_jobs(request).filter(action=FileJob.Action.EXPORT)[:RECENT_JOBS]
+        context["recent_jobs"] = [jobs.with_pulse(job) for job in recent]
         request.current_app = self.admin_site.name
         return TemplateResponse(request, [self.export_template_name], context=context)
 
     def jobs(self, request):
         """The jobs the staff member started on this record kind: nobody else's, ever."""
         return FileJob.objects.owned_by(request.user).of_kind(self.model).current()
+
+    def recent_jobs(self, request):
+        return self.jobs(request).for_list()
 
     def get_job(self, request, job_id):
         if not (self.has_import_permission(request) or self.has_export_permission(request)):
@@ -222,7 +227,7 @@ class FileImportExportMixin(ExportMixin):
         allowed = self.has_export_permission if job.action == FileJob.Action.EXPORT else self.has_import_permission
         if not allowed(request):
             raise PermissionDenied
-        return job
+        return jobs.with_pulse(job)
 
     def job_url(self, job):
         return reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_job", args=[job.pk])

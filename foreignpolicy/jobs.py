@@ -16,16 +16,17 @@ import threading
 import time
 from collections import Counter
 from contextlib import contextmanager
+from datetime import UTC, datetime
 
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.contenttypes.models import ContentType
-from django.db import DatabaseError, connections
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 from django.http import HttpRequest, QueryDict
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from huey.contrib.djhuey import HUEY
 
 from .models import FileJob, ImportRecord
 from .tabular import FileProblem, read_table
@@ -68,7 +69,10 @@ def create(*, user, model, action, **fields):
 
 
 def delete_expired():
-    return FileJob.objects.expired().delete()[0]
+    expired = FileJob.objects.expired()
+    for job_id in expired.filter(state=FileJob.State.RUNNING).values_list("pk", flat=True):
+        HUEY.delete(pulse_key(job_id))  # of a job whose worker died
+    return expired.delete()[0]
 
 
 def run(job_id, *, heartbeat=False):
@@ -81,9 +85,10 @@ def run(job_id, *, heartbeat=False):
         logger.info("File job %s is gone or was already run.", job_id)
         return
     job = FileJob.objects.select_related("user", "content_type", "preview").get(pk=job_id)
+    progress = Progress(job.pk)
     try:
-        with translation.override(job.language or settings.LANGUAGE_CODE), beating(job.pk, heartbeat), owning(job.pk):
-            fields = ACTIONS[job.action](job, Progress(job.pk))
+        with translation.override(job.language or settings.LANGUAGE_CODE), beating(progress, heartbeat), owning(job):
+            fields = ACTIONS[job.action](job, progress)
     except Exception:
         logger.exception("File job %s (%s of %s) failed.", job.pk, job.action, job.file_name)
         # Nothing of a failed job is confirmed or downloaded: its file need not be kept.
@@ -91,36 +96,62 @@ def run(job_id, *, heartbeat=False):
     else:
         state = FileJob.State.DONE
     now = timezone.now()
-    FileJob.objects.filter(pk=job.pk).update(state=state, finished_at=now, heartbeat_at=now, **fields)
+    FileJob.objects.filter(pk=job.pk).update(
+        state=state, finished_at=now, heartbeat_at=now, done=progress.done, total=progress.total, **fields
+    )
+    HUEY.delete(pulse_key(job.pk))
+
+
+def pulse_key(job_id):
+    return f"foreignpolicy.file-job.{job_id}"
 
 
 class Progress:
-    """The pipeline's progress(done, total) callback: stores the counts on the job, at
-    most once a second, and so also tells that the job is alive."""
+    """The pipeline's progress(done, total) callback, and the job's pulse.
+
+    The counts go to the queue's storage (Huey's key-value store, in Redis or in the
+    SQLite queue file), not to the job's row: the pipeline runs in a transaction of its
+    own, so the row would show them only at the end, and a preview's not at all (its
+    transaction is rolled back); and on SQLite a second writer during an import could
+    make the import fail."""
 
     def __init__(self, job_id):
         self.job_id = job_id
-        self.written_at = None
+        self.done, self.total = 0, None
+        self.sent_at = None
 
     def __call__(self, done, total):
-        now = time.monotonic()
-        if self.written_at is not None and now - self.written_at < PROGRESS_EVERY and done < total:
-            return
-        self.written_at = now
-        FileJob.objects.filter(pk=self.job_id).update(done=done, total=total, heartbeat_at=timezone.now())
+        self.done, self.total = done, total
+        if self.sent_at is None or time.monotonic() - self.sent_at >= PROGRESS_EVERY or done >= total:
+            self.send()
+
+    def send(self):
+        self.sent_at = time.monotonic()
+        HUEY.put(pulse_key(self.job_id), (self.done, self.total, time.time()))
+
+
+def with_pulse(job):
+    """The job, with its progress and heartbeat as its worker last told them if it runs."""
+    if job.state == FileJob.State.RUNNING:
+        pulse = HUEY.get(pulse_key(job.pk), peek=True)
+        if pulse:
+            job.done, job.total, sent_at = pulse
+            job.heartbeat_at = max(job.heartbeat_at, datetime.fromtimestamp(sent_at, tz=UTC))
+    return job
 
 
 @contextmanager
-def beating(job_id, enabled):
-    """A thread that moves the job's heartbeat on while the job runs, also through steps
-    that report no progress (reading a large file, writing an import). It has its own
-    database connection, so its writes stay out of the import's transaction."""
+def beating(progress, enabled):
+    """A thread that sends the job's pulse while it runs, also through the steps that
+    report no progress: reading a large file, writing an import."""
     interval = settings.FILE_JOBS_HEARTBEAT_SECONDS
     if not enabled or interval <= 0:
         yield
         return
     stop = threading.Event()
-    thread = threading.Thread(target=beat, args=(job_id, interval, stop), name=f"heartbeat-{job_id}", daemon=True)
+    thread = threading.Thread(
+        target=beat, args=(progress, interval, stop), name=f"heartbeat-{progress.job_id}", daemon=True
+    )
     thread.start()
     try:
         yield
@@ -129,24 +160,20 @@ def beating(job_id, enabled):
         thread.join()
 
 
-def beat(job_id, interval, stop):
-    try:
-        while not stop.wait(interval):
-            try:
-                FileJob.objects.filter(pk=job_id, state=FileJob.State.RUNNING).update(heartbeat_at=timezone.now())
-            except DatabaseError as error:
-                # SQLite lets one connection write at a time, and the import may hold it.
-                logger.info("Heartbeat of file job %s skipped: %s", job_id, error)
-    finally:
-        connections.close_all()
+def beat(progress, interval, stop):
+    while not stop.wait(interval):
+        try:
+            progress.send()
+        except Exception:  # the queue's storage away for a moment: the job itself goes on
+            logger.warning("Heartbeat of file job %s not sent.", progress.job_id, exc_info=True)
 
 
 _running = threading.local()
 
 
 @contextmanager
-def owning(job_id):
-    _running.job_id = job_id
+def owning(job):
+    _running.job_id = job.pk
     try:
         yield
     finally:

@@ -347,7 +347,10 @@ class FileJob(models.Model):
     created_at = models.DateTimeField(_("started"), auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
-    # Moved on while the job runs; a running job whose heartbeat stopped lost its worker.
+    # When the worker was last heard of. While a job runs, its progress and heartbeat go to
+    # the queue's storage, out of the import's transaction (foreignpolicy.jobs.Progress),
+    # and the row is brought up to date when it finishes. A running job whose heartbeat
+    # stopped lost its worker.
     heartbeat_at = models.DateTimeField(default=timezone.now)
 
     objects = FileJobQuerySet.as_manager()
@@ -366,7 +369,8 @@ class FileJob(models.Model):
 
     @property
     def is_stopped(self):
-        """Running, but its worker has not been heard of for too long: it died."""
+        """Running, but its worker has not been heard of for too long: it died. (Read the
+        heartbeat with foreignpolicy.jobs.with_pulse first.)"""
         return self.state == self.State.RUNNING and self.heartbeat_at < timezone.now() - timedelta(
             seconds=settings.FILE_JOBS_STALE_AFTER
         )

@@ -135,7 +135,8 @@ HUEY = {
     "immediate": False,
     # Jobs keep their outcome in the database (FileJob); Huey need not keep results.
     "results": False,
-    "consumer": {"workers": int(os.environ.get("HUEY_WORKERS", "2")), "worker_type": "thread"},
+    # Threads: one process holds the jobs. An idle worker looks at a SQLite queue every second.
+    "consumer": {"workers": int(os.environ.get("HUEY_WORKERS", "2")), "worker_type": "thread", "max_delay": 1.0},
 }
 if HUEY_REDIS_URL:
     HUEY.update(huey_class="huey.RedisHuey", url=HUEY_REDIS_URL)
@@ -151,7 +152,7 @@ EXPORT_INLINE_MAX_ROWS = int(os.environ.get("EXPORT_INLINE_MAX_ROWS", "10000"))
 # A running job whose heartbeat is older than this (seconds) lost its worker.
 FILE_JOBS_STALE_AFTER = int(os.environ.get("FILE_JOBS_STALE_AFTER", "300"))
 # How often (seconds) the worker tells that a job is still running; 0: never.
-FILE_JOBS_HEARTBEAT_SECONDS = 15
+FILE_JOBS_HEARTBEAT_SECONDS = 10
 # Jobs, their files and their results are deleted after this many seconds (a day).
 FILE_JOBS_KEPT_FOR = 24 * 60 * 60
 

@@ -6,5 +6,3 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # noqa: F405
 # Jobs run as soon as they are queued, in the test's own process and transaction.
 HUEY = {"name": "foreignpolicy-test", "huey_class": "huey.MemoryHuey", "immediate": True, "results": False}
-# A heartbeat thread would write outside the test's transaction.
-FILE_JOBS_HEARTBEAT_SECONDS = 0
