@@ -19,10 +19,15 @@ $(INSTALLED): requirements.txt requirements-dev.txt
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $@
 
-run: $(INSTALLED) ## Set up, load the demo and serve the site at http://127.0.0.1:8000 (SQLite)
+run: $(INSTALLED) ## Set up, load the demo, serve the site at http://127.0.0.1:8000 with its background worker (SQLite)
 	$(MANAGE) migrate --no-input
 	$(MANAGE) load_demo --if-empty
 	$(MANAGE) create_demo_admin
+	@# The worker (Huey, its queue in var/huey.sqlite3) runs large imports and exports;
+	@# it starts with the server and is stopped when the server stops.
+	@$(MANAGE) run_huey & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT; \
+	trap 'exit 130' INT TERM; \
 	$(MANAGE) runserver $(ADDRESS)
 
 test: $(INSTALLED) ## Run the whole test suite (SQLite; set DATABASE_URL for PostgreSQL)
