@@ -347,14 +347,20 @@ def test_a_draft_is_previewed_only_by_staff_who_may_view_or_change_its_kind(clie
 
 
 def test_a_preview_shows_only_the_links_the_public_will_see(client, world):
+    summit = Event.objects.get(slug="zqx-summit")
+    summit.agreements.add(Agreement.objects.get(slug="zqx-treaty"))
+    summit.directorates.add(Directorate.objects.get(slug="zqx-parent"))
     client.force_login(StaffFactory(permissions=["events.view_event"]))
     page = client.get(url("events:detail", slug="zqx-summit")).content.decode()
     assert DRAFT_BADGE in page
     assert "Peru-Chile FTA" in page and "Trade Unit" in page
+    assert "zqx-treaty" not in page and "zqx-parent" not in page
     client.force_login(StaffFactory(permissions=["directorates.view_directorate"]))
     page = client.get(url("directorates:detail", slug="zqx-child")).content.decode()
     assert DRAFT_BADGE in page
     assert f'href="{url("directorates:detail", slug="trade-unit")}"' in page
+    page = client.get(url("directorates:detail", slug="andean-affairs")).content.decode()
+    assert "zqx" not in page.lower()
 
 
 def test_staff_see_a_published_page_as_the_public_does(client, admin_client, world):
