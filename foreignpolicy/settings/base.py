@@ -91,6 +91,11 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The worker writes a large import while the site goes on reading. With SQLite's
+    # write-ahead log, readers never wait for that write; with its default journal they
+    # are locked out ("database is locked") until it commits.
+    DATABASES["default"].setdefault("OPTIONS", {})["init_command"] = "PRAGMA journal_mode=WAL;"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -124,6 +129,16 @@ IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "import"
 IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "export"
 # The largest file the admin's import accepts (20 MB holds some 100,000 agreement rows).
 IMPORT_MAX_UPLOAD_BYTES = int(os.environ.get("IMPORT_MAX_UPLOAD_BYTES", str(20 * 1024 * 1024)))
+# Limits on what any imported file may hold, in the admin and on the command line, checked
+# while the file is read (docs/csv-format.md, "Limits"). Rows of data, after the header.
+IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", "200000"))
+# The widest record kind has 16 columns; the rest is room for mistakes the import names.
+IMPORT_MAX_COLUMNS = int(os.environ.get("IMPORT_MAX_COLUMNS", "32"))
+# Characters in one cell: room for a long Markdown body (Excel itself stops at 32,767).
+IMPORT_MAX_CELL_CHARS = int(os.environ.get("IMPORT_MAX_CELL_CHARS", "100000"))
+# What an .xlsx file may unpack to, all its parts together (100,000 rows as the site exports
+# them unpack to some 76 MB).
+IMPORT_MAX_XLSX_UNPACKED_BYTES = int(os.environ.get("IMPORT_MAX_XLSX_UNPACKED_BYTES", str(128 * 1024 * 1024)))
 
 # Background jobs (README, "Importing and exporting"): Huey, with its queue in a SQLite file
 # under var/ unless HUEY_REDIS_URL names a Redis server, which every app server and
@@ -161,4 +176,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    # With a handler of its own here, run_huey adds none, and its lines are not printed twice.
+    "loggers": {"huey": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO"), "propagate": False}},
 }
