@@ -61,4 +61,4 @@ bench-import: $(INSTALLED) ## Time the admin's preview and confirm of a 10,000-r
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python -W ignore bench/admin_import.py --rows 10000
 
 clean: ## Remove the virtual environment, the SQLite database and local files
-	rm -rf $(VENV) db.sqlite3 var staticfiles
+	rm -rf $(VENV) db.sqlite3 db.sqlite3-wal db.sqlite3-shm var staticfiles
