@@ -127,7 +127,10 @@ class Progress:
 
     def send(self):
         self.sent_at = time.monotonic()
-        HUEY.put(pulse_key(self.job_id), (self.done, self.total, time.time()))
+        try:
+            HUEY.put(pulse_key(self.job_id), (self.done, self.total, time.time()))
+        except Exception:  # the queue's storage away for a moment: the job itself goes on
+            logger.warning("Pulse of file job %s not sent.", self.job_id, exc_info=True)
 
 
 def with_pulse(job):
@@ -162,10 +165,7 @@ def beating(progress, enabled):
 
 def beat(progress, interval, stop):
     while not stop.wait(interval):
-        try:
-            progress.send()
-        except Exception:  # the queue's storage away for a moment: the job itself goes on
-            logger.warning("Heartbeat of file job %s not sent.", progress.job_id, exc_info=True)
+        progress.send()
 
 
 _running = threading.local()

@@ -434,3 +434,15 @@ print(json.dumps({
     "progress": [preview.done, preview.total],
 }))
 """
+
+
+def test_a_pulse_that_cannot_be_sent_does_not_stop_the_job(admin_user, monkeypatch, caplog):
+    def unreachable(key, data):
+        raise ConnectionError("Redis is restarting")
+
+    monkeypatch.setattr(jobs.HUEY, "put", unreachable)
+    job = make_job(admin_user, data=GOOD.encode())
+    jobs.run(job.pk)
+    job.refresh_from_db()
+    assert job.state == FileJob.State.DONE and (job.done, job.total) == (2, 2)
+    assert "Pulse of file job" in caplog.text
