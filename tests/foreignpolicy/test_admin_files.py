@@ -156,7 +156,7 @@ def test_a_windows_1252_semicolon_file_is_previewed(admin_client):
         (b"", "empty.csv", "The submitted file is empty."),
         (b"slug,title_en\n", "header.csv", "The file has a header row but no rows of data."),
         (b"a,b", "notes.txt", "Only .csv and .xlsx files can be imported."),
-        (b"not excel", "book.xlsx", "This is not an Excel .xlsx file, or it is damaged."),
+        (b"not excel", "book.xlsx", "This file holds text (such as CSV), although its name ends in .xlsx."),
     ],
 )
 def test_unreadable_files_get_a_clear_reason_on_the_form(admin_client, data, name, message):
