@@ -80,6 +80,17 @@ def agreements_file(rows, variant):
     return buffer.getvalue().encode("utf-8")
 
 
+def rebuilt_database_with_demo():
+    """Empty the benchmark's PostgreSQL database, migrate it, load the demo; returns a superuser."""
+    if connection.vendor != "postgresql":
+        sys.exit("Run this benchmark on PostgreSQL: set DATABASE_URL=postgres://…")
+    with connection.cursor() as cursor:  # start from an empty database every time
+        cursor.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+    call_command("migrate", verbosity=0)
+    call_command("load_demo", stdout=io.StringIO())
+    return get_user_model().objects.create_superuser("bench", password="bench")
+
+
 def timed(call):
     start = time.perf_counter()
     response = call()
@@ -107,13 +118,7 @@ def main():
     parser.add_argument("--rows", type=int, default=10_000)
     rows = parser.parse_args().rows
     setup_test_environment()  # so that the client sees the rendered pages' context
-    if connection.vendor != "postgresql":
-        sys.exit("Run this benchmark on PostgreSQL: set DATABASE_URL=postgres://…")
-    with connection.cursor() as cursor:  # start from an empty database every time
-        cursor.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
-    call_command("migrate", verbosity=0)
-    call_command("load_demo", stdout=io.StringIO())
-    user = get_user_model().objects.create_superuser("bench", password="bench")
+    user = rebuilt_database_with_demo()
     client = Client(HTTP_HOST="127.0.0.1", HTTP_ACCEPT_LANGUAGE="en")
     client.force_login(user)
     server = connection.cursor().connection.info.parameter_status("server_version")

@@ -2,6 +2,7 @@
 reference vocabularies."""
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.auth import get_permission_codename
@@ -17,11 +18,13 @@ from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from . import jobs
 from .admin_files import FileImportExportMixin
 from .imports.undo import refusal_for, undo_import
 from .imports.writing import describe_changes
-from .models import Country, ImportRecord, Organisation, Topic, slug_from_titles
+from .models import Country, FileJob, ImportRecord, Organisation, Topic, slug_from_titles
 from .registry import resource_for_model
+from .tasks import start
 
 admin.site.site_header = _("foreignpolicy — Ministry of Foreign Affairs of Peru")
 admin.site.site_title = _("foreignpolicy administration")
@@ -223,14 +226,10 @@ class ImportRecordAdmin(admin.ModelAdmin):
         record = get_object_or_404(ImportRecord.objects.select_related("content_type"), pk=object_id)
         if not self.has_undo_permission(request, record):
             raise PermissionDenied
-        resource = resource_for_model(record.content_type.model_class())
-        confirmed = request.method == "POST"
-        result = undo_import(record, request.user, resource, dry_run=not confirmed)
-        if confirmed and not result.problems:
-            self.message_user(
-                request, gettext("%(record)s undone: %(summary)s") % {"record": record, "summary": result.summary()}
-            )
-            return HttpResponseRedirect(reverse("admin:foreignpolicy_importrecord_change", args=[result.record.pk]))
+        model = record.content_type.model_class()
+        if request.method == "POST":
+            return self.start_undo(request, record, model)
+        result = undo_import(record, request.user, resource_for_model(model), dry_run=True)
         context = {
             **self.admin_site.each_context(request),
             "title": gettext("Undo %(record)s") % {"record": record},
@@ -239,6 +238,26 @@ class ImportRecordAdmin(admin.ModelAdmin):
             "result": result,
         }
         return TemplateResponse(request, "admin/foreignpolicy/undo_import.html", context)
+
+    def start_undo(self, request, record, model):
+        """Undo as a file job: in this request when the import was small, else in the worker."""
+        job = jobs.create(
+            user=request.user,
+            model=model,
+            action=FileJob.Action.UNDO,
+            file_name=str(record)[:255],
+            parameters={"import": record.pk},
+        )
+        start(job, inline=record.created + record.updated <= settings.UNDO_INLINE_MAX_RECORDS)
+        if job.state == FileJob.State.DONE and not job.problem_count:
+            self.message_user(
+                request,
+                gettext("%(record)s undone: %(summary)s") % {"record": record, "summary": job.result["summary"]},
+            )
+            return HttpResponseRedirect(reverse("admin:foreignpolicy_importrecord_change", args=[job.record.pk]))
+        return HttpResponseRedirect(
+            reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_job", args=[job.pk])
+        )
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         record = self.get_object(request, object_id)

@@ -253,6 +253,8 @@ def job_title(job, opts):
     records = {"records": opts.verbose_name_plural, "file": job.file_name}
     if job.action == FileJob.Action.EXPORT:
         return _("Export of %(records)s: %(file)s") % records
+    if job.action == FileJob.Action.UNDO:
+        return _("Undo of %(file)s") % records
     if job.action == FileJob.Action.CONFIRM:
         return _("Import of %(records)s: %(file)s") % records
     return _("Preview of an import of %(records)s: %(file)s") % records

@@ -28,6 +28,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from huey.contrib.djhuey import HUEY
 
+from .imports.undo import undo_import
 from .models import FileJob, ImportRecord
 from .tabular import FileProblem, read_table
 
@@ -235,6 +236,13 @@ def confirm(job, progress):
     finally:
         # Whatever came of it, a preview is confirmed once; its file is no longer needed.
         FileJob.objects.filter(pk=preview.pk).update(data=b"")
+    return {"result": outcome(result, rows=False), "record": result.record}
+
+
+@action(FileJob.Action.UNDO)
+def undo(job, progress):
+    record = ImportRecord.objects.select_related("content_type").get(pk=job.parameters["import"])
+    result = undo_import(record, job.user, model_admin(job).resource(), progress=progress)
     return {"result": outcome(result, rows=False), "record": result.record}
 
 

@@ -311,6 +311,7 @@ class FileJob(models.Model):
         PREVIEW = "preview", _("preview of an import")
         CONFIRM = "confirm", _("import")
         EXPORT = "export", _("export")
+        UNDO = "undo", _("undo of an import")
 
     class State(models.TextChoices):
         QUEUED = "queued", _("waiting")

@@ -16,7 +16,7 @@ from .writing import BATCH_SIZE, undo_source, unpack_undo_data
 NAMED_AT_MOST = 20
 
 
-def undo_import(record, user, resource, dry_run=False):
+def undo_import(record, user, resource, dry_run=False, progress=None):
     """Undo `record` (an ImportRecord) as `user`; returns the result, with problems when refused."""
     refusal = refusal_for(record)
     if refusal:
@@ -29,7 +29,7 @@ def undo_import(record, user, resource, dry_run=False):
         for chunk in chunked(created + [slug for slug, _before, _after in updated])
         for found in model.objects.filter(slug__in=chunk)
     }
-    plan = plan_import(resource, dataset_of_previous_values(updated))
+    plan = plan_import(resource, dataset_of_previous_values(updated), progress=progress)
     result = plan_result(plan, strict=False, result=UndoResult())
     result.problems += changed_since(record, created, updated, current, plan)
     created_pks = [current[slug].pk for slug in created if slug in current]

@@ -164,6 +164,8 @@ else:
 IMPORT_INLINE_MAX_BYTES = int(os.environ.get("IMPORT_INLINE_MAX_BYTES", str(1024 * 1024)))
 # Exports of up to this many records are made in the request; larger ones by the worker.
 EXPORT_INLINE_MAX_ROWS = int(os.environ.get("EXPORT_INLINE_MAX_ROWS", "10000"))
+# An undo of an import that created or changed more records runs in the worker.
+UNDO_INLINE_MAX_RECORDS = int(os.environ.get("UNDO_INLINE_MAX_RECORDS", "5000"))
 # A running job whose heartbeat is older than this (seconds) lost its worker.
 FILE_JOBS_STALE_AFTER = int(os.environ.get("FILE_JOBS_STALE_AFTER", "300"))
 # How often (seconds) the worker tells that a job is still running; 0: never.

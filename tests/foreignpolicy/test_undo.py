@@ -153,3 +153,19 @@ def test_undo_in_the_admin_needs_the_kinds_import_and_delete_permissions(import_
     assert Agreement.objects.filter(slug="brand-new").exists()
     editor.user_permissions.add(Permission.objects.get(codename="delete_agreement"))
     assert client.post(undo_url).status_code == 302
+
+
+def test_a_large_undo_runs_in_the_worker_behind_its_progress_page(
+    import_csv, demo, admin_client, settings, django_capture_on_commit_callbacks
+):
+    settings.LANGUAGE_CODE = "en"
+    settings.UNDO_INLINE_MAX_RECORDS = 1
+    imported = import_csv("agreements", FILES["agreements"])
+    undo_url = reverse("admin:foreignpolicy_importrecord_undo", args=[imported.record.pk])
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(undo_url)
+    assert "/admin/agreements/agreement/jobs/" in response.url
+    page = admin_client.get(response.url).content.decode()
+    assert "undone: 1 record restored to its values before the import; 1 record it created deleted" in page
+    assert not Agreement.objects.filter(slug="brand-new").exists()
+    assert ImportRecord.objects.get(undoes=imported.record)
