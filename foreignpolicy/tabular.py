@@ -796,8 +796,11 @@ def _xml_pieces(data, part, limits, where):
         if prefix is None:
             root = ROOT_TAG.search(piece)
             if root is None:
-                # Real parts start with their root element; past the first piece, a scan
-                # could not tell its tags.
+                if len(piece) < XLSX_HEAD:
+                    rest = piece
+                    continue
+                # Real parts start with their root element; past their head, a scan could
+                # not tell their tags.
                 raise _damaged()
             prefix = root.group(1) or b""
         cut = piece.rfind(b"<")

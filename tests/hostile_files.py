@@ -453,8 +453,39 @@ FILES = [
     ("huge-styles.xlsx", xlsx_huge_styles, "6 MB of cell formats"),
     ("same-sheet-many-times.xlsx", xlsx_same_sheet_many_times, "one sheet without dimension, listed 200 times"),
 ]
-# Not hostile, though made to look it: read as the two rows it holds.
-HARMLESS = [("huge-dimension.xlsx", xlsx_huge_dimension, "a sheet that claims A1:XFD1048576, holding 2 rows")]
+
+
+def good_rows(rows):
+    return [["slug", "title_en", "type", "status", "parties", "signed_on", "summary_en", "published"]] + [
+        [f"pe-{n}", f"Agreement {n}", "free-trade-agreement", "in_force", "CL;EU", "2006-08-22", "A summary.", "yes"]
+        for n in range(rows)
+    ]
+
+
+def csv_good():
+    """10,000 good rows of 8 columns, for comparison."""
+    return "".join(",".join(row) + "\r\n" for row in good_rows(10_000)).encode()
+
+
+def xlsx_good():
+    """The same 10,000 rows as a workbook."""
+    return workbook(sheet([cells(*row) for row in good_rows(10_000)], dimension="A1:H10001"))
+
+
+def xlsx_styles_at_the_limit():
+    """63,000 cell formats, just under 4 MB: the most that parts read whole may cost."""
+    formats = "".join(f'<xf numFmtId="{n % 164}" fontId="0" fillId="0" borderId="0" xfId="0"/>' for n in range(63_000))
+    return workbook(parts={"xl/styles.xml": styles(formats)})
+
+
+# Not hostile: the first looks it, and is read as the two rows it holds; the second is as
+# costly as parts read whole may be; the others are good files, for comparison.
+HARMLESS = [
+    ("huge-dimension.xlsx", xlsx_huge_dimension, "a sheet that claims A1:XFD1048576, holding 2 rows"),
+    ("styles-at-the-limit.xlsx", xlsx_styles_at_the_limit, "63,000 cell formats (3.9 MB), just under the limit"),
+    ("good.csv", csv_good, "a good file of 10,000 rows"),
+    ("good.xlsx", xlsx_good, "the same as a workbook"),
+]
 
 SMALL = 32 * 1024
 
