@@ -507,6 +507,8 @@ def read_xlsx(data, limits=None):
         scan = _scan_sheet(data, parts[sheet], limits)
         if strings in parts:
             _scan_strings(data, parts[strings], scan, limits)
+        if not scan.last_row:
+            raise FileProblem(_("The file is empty."))
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True, keep_links=False)
         worksheet = workbook.worksheets[0]
         # The rows as they are, not as wide and long as the sheet's own (perhaps false) dimension says.
@@ -514,7 +516,7 @@ def read_xlsx(data, limits=None):
         table = _Table(limits, short_rows=True)
         # Up to the last row with a value: formatting below it (empty rows, openpyxl fills
         # gaps between rows with empty ones) is not read.
-        for values in worksheet.iter_rows(max_row=scan.last_row or None, values_only=True):
+        for values in worksheet.iter_rows(max_row=scan.last_row, values_only=True):
             table.add([_xlsx_cell(value) for value in values])
     except FileProblem:
         raise
@@ -811,7 +813,9 @@ def _xml_pieces(data, part, limits, where):
             yield prefix, piece[:cut]
         if len(rest) > limits.xlsx_text_bytes:
             raise where()
-    yield prefix or b"", rest
+    if prefix is None:
+        raise _damaged()  # not XML, or not a sheet
+    yield prefix, rest
 
 
 def _scan_sheet(data, part, limits):

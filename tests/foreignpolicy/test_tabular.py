@@ -237,3 +237,11 @@ def test_excel_files_are_read_only_with_defusedxml(monkeypatch):
     monkeypatch.setattr(openpyxl, "DEFUSEDXML", False)
     with pytest.raises(ImproperlyConfigured):
         read_table(workbook(), "x.xlsx")
+
+
+def test_a_sheet_of_formatting_alone_is_empty():
+    body = sheet([]).replace(
+        "</sheetData>", '<row r="1048576" s="0" customFormat="1"><c r="A1048576" s="0"/></row></sheetData>'
+    )
+    with pytest.raises(FileProblem, match="The file is empty."):
+        read_table(workbook(body), "x.xlsx")
