@@ -1,5 +1,5 @@
-"""The resource every record kind's import and export is built on, and the result of an
-import. The pipeline itself is foreignpolicy.imports, stage by stage."""
+"""The resource every record kind's import and export is built on. The import pipeline
+itself is foreignpolicy.imports, stage by stage."""
 
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.utils.translation import gettext as _
@@ -9,14 +9,11 @@ from import_export import resources
 from .columns import Column, PublishedWidget, VocabularyWidget
 from .imports.plan import plan_import
 from .imports.problems import Problem
-from .imports.results import ImportResult, plan_result, write_or_report
-from .imports.writing import describe_changes
+from .imports.results import plan_result, write_or_report
 from .models import Topic
 from .partial_dates import PartialDateAttribute
 
 QUERY_PAGE = 2000
-
-__all__ = ["ImportResult", "Problem", "RecordResource", "describe_changes"]
 
 
 class RecordResource(resources.ModelResource):
