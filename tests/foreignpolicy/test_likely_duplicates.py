@@ -1,6 +1,7 @@
 """A new row that looks like a record already there is flagged, not refused."""
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.urls import reverse
 
@@ -103,3 +104,21 @@ def test_the_preview_of_a_new_row_says_what_was_understood(import_csv):
         ("signed_on", "", "2009-05 (known to the month)"),
         ("published", "", "draft"),
     ]
+
+
+def test_the_admin_preview_shows_what_a_new_row_means_and_links_the_likely_duplicate(admin_client, settings):
+    settings.LANGUAGE_CODE = "en"
+    existing = AgreementFactory(slug="peru-chile-fta", title_en="Peru-Chile FTA")
+    upload = SimpleUploadedFile(
+        "agreements.csv",
+        csv_text("slug,title_en,type,status,signed_on", "copy,Peru Chile FTA,Acuerdo marco,signed,2009").encode(),
+    )
+    page = admin_client.post(
+        reverse("admin:agreements_agreement_import"), {"import_file": upload}, follow=True
+    ).content.decode()
+    assert "<code>type</code>: Framework agreement (framework-agreement)</li>" in page
+    assert "<code>signed_on</code>: 2009 (known to the year)</li>" in page
+    assert "<code>published</code>: draft</li>" in page
+    link = reverse("admin:agreements_agreement_change", args=[existing.pk])
+    assert f'href="{link}"' in page
+    assert "Possibly the same as “Peru-Chile FTA” (peru-chile-fta), already here: the same English title." in page
