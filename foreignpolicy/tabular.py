@@ -635,6 +635,19 @@ def _check_directory(data):
         raise _too_many_parts()
 
 
+def xlsx_unpacked_size(data):
+    """What the parts of an .xlsx file unpack to together, as its zip directory declares,
+    read from that directory alone: the most that reading the file unpacks, since a part
+    that unpacks to more than it declares is refused as soon as it does (`_unpacked`).
+    None when there is no directory to read, and reading would refuse the file at once."""
+    try:
+        _check_directory(data)
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            return sum(info.file_size for info in archive.infolist())
+    except (FileProblem, zipfile.BadZipFile, OSError, EOFError, ValueError):
+        return None
+
+
 def _too_many_parts():
     return FileProblem(
         _(

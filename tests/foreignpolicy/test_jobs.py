@@ -24,8 +24,9 @@ from huey.contrib.djhuey import HUEY
 from huey.signals import SIGNAL_EXECUTING
 
 from agreements.models import Agreement
-from foreignpolicy import admin_files, jobs, tasks
+from foreignpolicy import admin_files, jobs, tabular, tasks
 from foreignpolicy.models import FileJob, ImportRecord
+from tests import hostile_files
 from tests.factories import AgreementFactory
 from tests.helpers import csv_text
 
@@ -115,6 +116,61 @@ def test_a_small_file_is_previewed_in_the_request_without_the_queue(admin_client
     response = worker(admin_client, IMPORT, {"import_file": SimpleUploadedFile("agreements.csv", GOOD.encode())})
     assert queued == []
     assert response.context["job"].state == FileJob.State.DONE
+
+
+def agreements_workbook(rows, summary_chars=0):
+    """Agreements as an .xlsx file, each summary of `summary_chars` hexadecimal digits,
+    which pack only to half their size."""
+    header = hostile_files.cells("slug", "title_en", "type", "status", "parties", "summary_en")
+    body = [
+        hostile_files.cells(
+            f"pe-{n}",
+            f"Agreement {n}",
+            "free-trade-agreement",
+            "in_force",
+            "CL",
+            hostile_files.noise(summary_chars, seed=n).decode(),
+        )
+        for n in range(rows)
+    ]
+    return hostile_files.workbook(hostile_files.sheet([header, *body]))
+
+
+def test_a_workbook_that_unpacks_past_the_inline_limit_is_previewed_and_imported_by_the_worker(
+    admin_client, queued, settings, worker
+):
+    settings.IMPORT_INLINE_MAX_BYTES = 1024 * 1024
+    data = agreements_workbook(1500, summary_chars=800)
+    assert len(data) < settings.IMPORT_INLINE_MAX_BYTES < tabular.xlsx_unpacked_size(data)
+    response = worker(admin_client, IMPORT, {"import_file": SimpleUploadedFile("agreements.xlsx", data)})
+    job = response.context["job"]
+    assert queued == ["run_file_job"]
+    assert job.parameters["read_bytes"] == tabular.xlsx_unpacked_size(data)
+    assert "Preview: 1500 created" in response.content.decode()
+    worker(admin_client, job_url(job, "job_confirm"))
+    assert queued == ["run_file_job", "run_file_job"]
+    assert Agreement.objects.count() == 1500
+
+
+def test_a_small_workbook_is_previewed_and_imported_in_the_request(admin_client, queued, settings, worker):
+    settings.IMPORT_INLINE_MAX_BYTES = 1024 * 1024
+    data = agreements_workbook(2)
+    response = worker(admin_client, IMPORT, {"import_file": SimpleUploadedFile("agreements.xlsx", data)})
+    job = response.context["job"]
+    assert job.state == FileJob.State.DONE and "Preview: 2 created" in response.content.decode()
+    worker(admin_client, job_url(job, "job_confirm"))
+    assert queued == [] and Agreement.objects.count() == 2
+
+
+def test_the_unpacked_size_of_a_workbook_is_read_from_its_directory_alone():
+    assert tabular.xlsx_unpacked_size(hostile_files.xlsx_bomb_elsewhere()) > 200 * hostile_files.MB
+    # What a part declares bounds what reading unpacks: one that unpacks to more is refused.
+    assert tabular.xlsx_unpacked_size(hostile_files.xlsx_lying_size()) < hostile_files.MB
+    # No directory to read (or one of too many parts): the reader refuses the file at once.
+    assert tabular.xlsx_unpacked_size(hostile_files.xlsx_that_is_csv()) is None
+    assert tabular.xlsx_unpacked_size(hostile_files.xlsx_thousands_of_parts()) is None
+    assert admin_files.bytes_to_read("a.xlsx", b"not a zip") == len(b"not a zip")
+    assert admin_files.bytes_to_read("a.csv", GOOD.encode()) == len(GOOD.encode())
 
 
 def test_a_queued_job_has_a_page_that_refreshes_itself_until_a_worker_takes_it(

@@ -239,8 +239,9 @@ def test_the_command_gives_the_reason_and_writes_nothing(tmp_path, name, kind, m
 @pytest.mark.parametrize(("name", "kind", "message"), CASES)
 def test_the_admin_gives_the_reason_and_writes_nothing(admin_client, settings, tmp_path, name, kind, message):
     settings.LANGUAGE_CODE = "en"
-    # Read in the request, as a web worker would, however large (larger files would wait for the job worker).
-    settings.IMPORT_INLINE_MAX_BYTES = settings.IMPORT_MAX_UPLOAD_BYTES
+    # Read in the request, as a web worker would, however large and however far it unpacks
+    # (larger files would wait for the job worker).
+    settings.IMPORT_INLINE_MAX_BYTES = 2**40
     model = "agreement" if kind == "agreements" else "directorate"
     upload = SimpleUploadedFile(name, corpus_file(name, tmp_path).read_bytes())
     response = admin_client.post(reverse(f"admin:{kind}_{model}_import"), {"import_file": upload}, follow=True)
