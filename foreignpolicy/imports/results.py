@@ -97,14 +97,26 @@ def plan_result(plan, strict=False, result=None):
     return result
 
 
-def write_or_report(plan, result, user, file_name, undoes=None, then=None):
+class Refused(Exception):
+    def __init__(self, problems):
+        super().__init__(problems)
+        self.problems = problems
+
+
+def write_or_report(plan, result, user, file_name, undoes=None, check=None, then=None):
     """Write the plan in one transaction; a database refusal becomes a problem and
-    nothing is written. `then` runs inside the same transaction."""
+    nothing is written. Inside the same transaction, `check` runs first (problems it
+    returns write nothing) and `then` last."""
     try:
         with transaction.atomic():
+            problems = check() if check else []
+            if problems:
+                raise Refused(problems)
             result.record = write(plan, user, file_name, undoes=undoes)
             if then:
                 then(result.record)
+    except Refused as refusal:
+        result.problems += refusal.problems
     except DatabaseError as error:
         result.problems.append(
             Problem(0, "", _("The database refused the import and nothing was saved: %(error)s") % {"error": error})

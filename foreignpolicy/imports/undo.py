@@ -32,18 +32,29 @@ def undo_import(record, user, resource, dry_run=False, progress=None):
     plan = plan_import(resource, dataset_of_previous_values(updated), progress=progress)
     result = plan_result(plan, strict=False, result=UndoResult())
     result.problems += changed_since(record, created, updated, current, plan)
+    pks = [found.pk for found in current.values()]
     created_pks = [current[slug].pk for slug in created if slug in current]
-    result.problems += named_elsewhere(model, created_pks, {found.pk for found in current.values()})
+    result.problems += named_elsewhere(model, created_pks, set(pks))
     result.deleted = len(created_pks)
     if dry_run or result.problems:
         return result
+
+    def unchanged_while_locked():
+        # What was checked above may have changed since: check again under row locks.
+        locked = {
+            found.slug: found
+            for found in model.objects.select_for_update().filter(pk__in=pks).only("slug", "updated_at")
+        }
+        return changed_since(record, created, updated, locked, plan=None)
 
     def delete_created(undo):
         undo.deleted = delete(model, created_pks, undo)
         undo.save(update_fields=["deleted"])
 
     file_name = _("Undo of import #%(number)d") % {"number": record.pk}
-    return write_or_report(plan, result, user, file_name, undoes=record, then=delete_created)
+    return write_or_report(
+        plan, result, user, file_name, undoes=record, check=unchanged_while_locked, then=delete_created
+    )
 
 
 def refusal_for(record):
@@ -75,7 +86,7 @@ def changed_since(record, created, updated, current, plan):
     after = {slug: values for slug, _before, values in updated}
     differing = sorted(
         row.slug
-        for row in plan.rows
+        for row in (plan.rows if plan else [])
         if row.slug not in later
         and row.before
         and any(row.before.get(name) != value for name, value in after.get(row.slug, {}).items())

@@ -6,10 +6,12 @@ from django.contrib.auth.models import Permission, User
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.urls import reverse
+from django.utils import timezone
 
 from agreements.models import Agreement
 from directorates.models import Directorate
 from events.models import Event
+from foreignpolicy.imports import undo as undo_module
 from foreignpolicy.imports.undo import undo_import
 from foreignpolicy.models import ImportRecord
 from foreignpolicy.registry import resource_for, resource_for_model
@@ -169,3 +171,20 @@ def test_a_large_undo_runs_in_the_worker_behind_its_progress_page(
     assert "undone: 1 record restored to its values before the import; 1 record it created deleted" in page
     assert not Agreement.objects.filter(slug="brand-new").exists()
     assert ImportRecord.objects.get(undoes=imported.record)
+
+
+def test_undo_checks_again_under_lock_what_changed_after_its_preview(import_csv, demo, admin_user, monkeypatch):
+    imported = import_csv("agreements", FILES["agreements"])
+    plan_import = undo_module.plan_import
+
+    def edit_meanwhile(*args, **kwargs):
+        plan = plan_import(*args, **kwargs)
+        Agreement.objects.filter(slug="peru-chile-fta").update(title_en="Edited meanwhile", updated_at=timezone.now())
+        return plan
+
+    monkeypatch.setattr(undo_module, "plan_import", edit_meanwhile)
+    result = undo(imported.record, admin_user)
+    assert problems(result) == ["These records were changed after the import, so it cannot be undone: peru-chile-fta."]
+    assert Agreement.objects.get(slug="peru-chile-fta").title_en == "Edited meanwhile"
+    assert Agreement.objects.filter(slug="brand-new").exists()
+    assert not ImportRecord.objects.filter(undoes=imported.record).exists()
