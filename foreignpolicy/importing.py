@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy
 from import_export import resources
 
 from .columns import Column, PublishedWidget, VocabularyWidget
+from .imports.diffing import changed_since_read
 from .imports.plan import plan_import
 from .imports.problems import Problem
 from .imports.results import plan_result, write_or_report
@@ -79,4 +80,6 @@ class RecordResource(resources.ModelResource):
             )
         if dry_run or result.problems:
             return result
-        return write_or_report(plan, result, kwargs.get("user"), kwargs.get("file_name", ""))
+        return write_or_report(
+            plan, result, kwargs.get("user"), kwargs.get("file_name", ""), check=lambda: changed_since_read(plan)
+        )

@@ -2,8 +2,10 @@
 canonical form both sides render to."""
 
 from django.core.exceptions import FieldDoesNotExist
+from django.utils.translation import gettext as _
 
 from ..columns import PublishedWidget, chunked
+from .problems import Problem
 from .reading import SKIP, UPDATE
 
 PUBLISHED = "published"
@@ -34,9 +36,24 @@ def rendered(column, instance):
 def snapshot(row, original, columns):
     """Remember how the record reads before the row is applied to it."""
     row.action = UPDATE
+    row.read_at = original.updated_at
     row.before = {column.column_name: rendered(column, original) for column in columns}
     if PUBLISHED not in row.before:
         row.before[PUBLISHED] = "yes" if original.is_published else "no"
+
+
+def changed_since_read(plan):
+    """Under row locks, inside the write's transaction: problems when a record the plan
+    updates changed after the plan read it (another import, an edit in the admin)."""
+    read_at = {row.instance.pk: row.read_at for row in plan.rows if row.action == UPDATE}
+    changed = []
+    for chunk in chunked(read_at):
+        locked = plan.model.objects.select_for_update().filter(pk__in=chunk).values_list("pk", "slug", "updated_at")
+        changed += [slug for pk, slug, updated_at in locked if updated_at != read_at[pk]]
+    if not changed:
+        return []
+    message = _("These records changed while the file was being checked, so nothing was written: %(slugs)s.")
+    return [Problem(0, "", message % {"slugs": ", ".join(sorted(changed)[:20])} + " " + _("Preview again."))]
 
 
 def after(row, columns):

@@ -23,6 +23,7 @@ class PlannedRow:
     instance: models.Model | None = None
     pending: dict = field(default_factory=dict)  # foreign key → PendingRecord saved by another row
     before: dict = field(default_factory=dict)  # column name → the record's value before, rendered
+    read_at: object = None  # the record's updated_at when the plan read it
     changes: list = field(default_factory=list)  # (column, before, after), rendered
     understood: list = field(default_factory=list)  # (column, "", what a new row's cell means)
     after: dict = field(default_factory=dict)  # column name → the value once written, rendered
