@@ -1,0 +1,208 @@
+"""Exports and downloads: byte for byte what the format says, streamed, in a number of
+queries that does not grow with the rows.
+
+The golden files in tests/fixtures/exports/ were written by the export as it was before
+it streamed (model instances, a tablib Dataset, write_csv). To write them again, after a
+deliberate change of the format: FP_WRITE_GOLDEN=1 pytest tests/foreignpolicy/test_exports.py
+"""
+
+import io
+import json
+import os
+from datetime import date
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from openpyxl import load_workbook
+
+from agreements.models import Agreement, AgreementStatus
+from foreignpolicy.models import Country, Organisation, Topic
+from foreignpolicy.partial_dates import Precision
+from foreignpolicy.tabular import read_csv
+from tests.factories import AgreementFactory, DirectorateFactory, EventFactory
+from tests.helpers import url
+
+pytestmark = pytest.mark.django_db
+
+GOLDEN = Path(__file__).resolve().parents[1] / "fixtures" / "exports"
+KINDS = ("directorates", "agreements", "events")
+# Public downloads, with and without filters.
+DOWNLOADS = {
+    "directorates": [{}],
+    "agreements": [{}, {"party": "CL"}, {"status": "in_force", "ordering": "title"}],
+    "events": [{}, {"party": "CL"}],
+}
+
+
+def golden(name, data):
+    path = GOLDEN / name
+    if os.environ.get("FP_WRITE_GOLDEN"):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    return path.read_bytes()
+
+
+@pytest.fixture
+def world():
+    """The demo, and records with every kind of value: drafts linked from published
+    records and the other way round, dates at every precision, cells a spreadsheet
+    would run, quotes, commas and line breaks, long lists of parties."""
+    call_command("load_demo", stdout=io.StringIO())
+    for factory in (DirectorateFactory, AgreementFactory, EventFactory):
+        factory.reset_sequence()  # the same names whichever tests ran before
+    topic = Topic.objects.get
+    draft_unit = DirectorateFactory(
+        slug="zz-draft-unit", acronym="ZZD", name_en="=Draft unit", is_published=False, position=3
+    )
+    unit = DirectorateFactory(
+        slug="zz-unit",
+        acronym="ZZU",
+        name_en='Unit, with "quotes"',
+        name_es="Unidad\nde dos líneas",
+        parent=draft_unit,
+        summary_en="+1 more",
+        body_en="- a list item\n- another",
+        body_es="@mention",
+        position=7,
+    )
+    unit.topics.add(topic(slug="trade"), topic(slug="health"))
+    DirectorateFactory(slug="zz-child", parent=unit, summary_es="'already quoted", position=7)
+    organisations = [
+        Organisation.objects.get(slug=slug) for slug in ("pacific-alliance", "non-aligned-movement", "eu", "mercosur")
+    ]
+    countries = [Country.objects.get(code=code) for code in ("CL", "BR", "AR", "EC", "CO")]
+    draft_treaty = AgreementFactory(
+        slug="zz-draft-treaty",
+        title_en="\tTabbed draft",
+        directorate=unit,
+        is_published=False,
+        signed_on=date(2001, 1, 1),
+        signed_on_precision=Precision.YEAR,
+    )
+    draft_treaty.countries.add(countries[0])
+    treaty = AgreementFactory(
+        slug="zz-treaty",
+        title_en="-5 degrees",
+        title_es="Tratado “con” comillas; y punto y coma",
+        short_title="ZZ-1",
+        directorate=draft_unit,
+        signed_on=date(2009, 5, 1),
+        signed_on_precision=Precision.MONTH,
+        in_force_on=date(2010, 3, 4),
+        ended_on=date(2020, 1, 1),
+        ended_on_precision=Precision.YEAR,
+        summary_en='=HYPERLINK("http://example.org")',
+        summary_es="\r\nstarts with a line break",
+        source_url="https://example.org/a?b=1,2",
+        status=AgreementStatus.objects.get(code="terminated"),
+    )
+    treaty.countries.add(*countries)
+    treaty.organisations.add(*organisations)
+    treaty.topics.add(topic(slug="trade"), topic(slug="health"), topic(slug="security-and-defence"))
+    AgreementFactory(slug="zz-undated", signed_on=None, directorate=unit, title_es="Sin fecha")
+    meeting = EventFactory(
+        slug="zz-meeting",
+        title_en="@everyone",
+        date=date(2024, 2, 1),
+        date_precision=Precision.MONTH,
+        end_date=date(2024, 12, 31),
+        location="Lima, Perú",
+        country=countries[0],
+    )
+    meeting.countries.add(*countries[:3])
+    meeting.organisations.add(organisations[0])
+    meeting.directorates.add(unit, draft_unit)
+    meeting.agreements.add(treaty, draft_treaty, Agreement.objects.get(slug="peru-chile-fta"))
+    meeting.topics.add(topic(slug="trade"))
+    draft_event = EventFactory(slug="zz-draft-event", date=date(2023, 1, 1), date_precision=Precision.YEAR)
+    draft_event.is_published = False
+    draft_event.save()
+    draft_event.agreements.add(treaty)
+    return {"unit": unit, "treaty": treaty, "meeting": meeting}
+
+
+def staff_export(kind, tmp_path):
+    output = tmp_path / f"{kind}.csv"
+    call_command("export_csv", kind, "--output", str(output), stderr=io.StringIO())
+    return output.read_bytes()
+
+
+def download(client, kind, fmt, query):
+    response = client.get(url(f"{kind}:download", format=fmt), query)
+    assert response.status_code == 200
+    return response
+
+
+def download_name(kind, fmt, number):
+    return f"{kind}-public-{number}.{fmt}"
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_the_staff_export_is_byte_for_byte_the_golden_one(world, kind, tmp_path):
+    assert staff_export(kind, tmp_path) == golden(f"{kind}.csv", staff_export(kind, tmp_path))
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_standard_output_gets_the_same_bytes(world, kind, tmp_path, capfdbinary):
+    out = io.StringIO()
+    call_command("export_csv", kind, stdout=out)
+    assert out.getvalue().encode() == staff_export(kind, tmp_path)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("fmt", ["csv", "json"])
+def test_the_public_downloads_are_byte_for_byte_the_golden_ones(client, world, kind, fmt):
+    for number, query in enumerate(DOWNLOADS[kind]):
+        data = download(client, kind, fmt, query).getvalue()
+        assert data == golden(download_name(kind, fmt, number), data), query
+
+
+def test_the_admin_export_is_the_staff_export(admin_client, world, tmp_path):
+    response = admin_client.post(reverse_admin("export"), {"format": 0, "resource": 0})
+    assert response.getvalue() == staff_export("agreements", tmp_path)
+
+
+def test_the_admin_excel_export_holds_the_same_cells(admin_client, world, tmp_path):
+    response = admin_client.post(reverse_admin("export"), {"format": 1, "resource": 0})
+    sheet = load_workbook(io.BytesIO(response.getvalue()), read_only=True).worksheets[0]
+    cells = [["" if value is None else value for value in row] for row in sheet.iter_rows(values_only=True)]
+    expected = read_csv(staff_export("agreements", tmp_path))
+    # The CSV reader restores neutralised cells; the sheet keeps them as written.
+    assert cells[0] == list(expected.headers)
+    assert len(cells) == len(expected) + 1
+    treaty = dict(zip(cells[0], cells[[row[0] for row in cells].index("zz-treaty")], strict=True))
+    assert treaty["summary_en"] == '\'=HYPERLINK("http://example.org")'
+    assert treaty["parties"].startswith("AR;BR;CL;CO;EC;")
+
+
+def reverse_admin(name):
+    from django.urls import reverse
+
+    return reverse(f"admin:agreements_agreement_{name}")
+
+
+def test_public_downloads_leave_out_links_to_drafts_and_drafts_themselves(client, world):
+    def rows(kind):
+        return {row["slug"]: row for row in json.loads(download(client, kind, "json", {}).getvalue())}
+
+    directorates, agreements, events = rows("directorates"), rows("agreements"), rows("events")
+    assert "zz-draft-unit" not in directorates and directorates["zz-unit"]["parent"] == ""
+    assert directorates["zz-child"]["parent"] == "zz-unit"
+    assert "zz-draft-treaty" not in agreements and agreements["zz-treaty"]["directorate"] == ""
+    assert agreements["zz-undated"]["directorate"] == "zz-unit"
+    assert events["zz-meeting"]["directorates"] == "zz-unit"
+    assert events["zz-meeting"]["agreements"] == "peru-chile-fta;zz-treaty"
+    assert "zz-draft-event" not in events
+
+
+def test_staff_exports_keep_every_link(world, tmp_path):
+    def rows(kind):
+        return {row["slug"]: row for row in read_csv(staff_export(kind, tmp_path)).dict}
+
+    assert rows("directorates")["zz-unit"]["parent"] == "zz-draft-unit"
+    assert rows("agreements")["zz-treaty"]["directorate"] == "zz-draft-unit"
+    meeting = rows("events")["zz-meeting"]
+    assert meeting["directorates"] == "zz-draft-unit;zz-unit"
+    assert meeting["agreements"] == "peru-chile-fta;zz-draft-treaty;zz-treaty"
+    assert meeting["date"] == "2024-02" and meeting["country"] == "CL"
