@@ -1,5 +1,5 @@
 from django.db import models
-from django.db.models import Count
+from django.db.models import Count, OrderBy
 from django.db.models.functions import ExtractYear
 from django.utils.translation import gettext_lazy as _
 
@@ -46,6 +46,32 @@ class AgreementStatus(models.Model):
         return self.code
 
 
+class SortIndex(models.Index):
+    """An index on expressions that follow an ordering, NULLS LAST included, for PostgreSQL.
+
+    SQLite already sorts NULL last in a descending order (first in an ascending one) and
+    refuses NULLS FIRST / LAST in an index, so there the same index is made without them."""
+
+    def create_sql(self, model, schema_editor, using="", **kwargs):
+        if schema_editor.connection.vendor == "sqlite":
+            index = self.clone()
+            index.expressions = tuple(sqlite_order(expression) for expression in self.expressions)
+            return super(SortIndex, index).create_sql(model, schema_editor, using=using, **kwargs)
+        return super().create_sql(model, schema_editor, using=using, **kwargs)
+
+
+def sqlite_order(expression):
+    if isinstance(expression, OrderBy) and (expression.nulls_last if expression.descending else expression.nulls_first):
+        return OrderBy(expression.expression, descending=expression.descending)
+    return expression
+
+
+# The agreements' default order, newest signature first, undated (under negotiation)
+# last on PostgreSQL as on SQLite; the slug makes it total, so that pages never overlap.
+# Agreement.Meta.ordering, the list's default ordering and an index share it.
+BY_SIGNATURE = (models.F("signed_on").desc(nulls_last=True), "title_en", "slug")
+
+
 class AgreementQuerySet(PublishableQuerySet):
     # The responsible directorate is a link to another record: public() or with_links() loads it.
     def for_list(self):
@@ -56,6 +82,17 @@ class AgreementQuerySet(PublishableQuerySet):
 
     def for_detail(self):
         return self.for_list()
+
+    def for_in_force(self):
+        """What the page of agreements in force shows: title, link and the two dates. (The
+        directorate's id stays, for public()'s closed link, which would load it row by row.)"""
+        return self.only("slug", "title_en", "title_es", "directorate", *dated_fields("in_force_on", "ended_on"))
+
+    def for_timeline(self):
+        """What a milestone on the timeline shows: title, link and the three dates."""
+        return self.only(
+            "slug", "title_en", "title_es", "directorate", *dated_fields("signed_on", "in_force_on", "ended_on")
+        )
 
     def in_force_on(self, day):
         """Agreements in force on `day`: entered into force by then and not yet ended.
@@ -73,6 +110,10 @@ class AgreementQuerySet(PublishableQuerySet):
 
     def by_status(self):
         return self.values_list("status").annotate(count=Count("pk")).order_by()
+
+
+def dated_fields(*names):
+    return [field for name in names for field in (name, f"{name}_precision")]
 
 
 class Agreement(Record):
@@ -137,10 +178,10 @@ class Agreement(Record):
             ("import_agreement", _("Can import agreements from files")),
             ("export_agreement", _("Can export agreements to files")),
         ]
-        # Undated agreements (under negotiation) last, on PostgreSQL as on SQLite.
-        ordering = [models.F("signed_on").desc(nulls_last=True), "title_en"]
+        ordering = list(BY_SIGNATURE)
         indexes = [
-            models.Index(fields=["signed_on"]),
+            # Serves the default order (page 100 as page 1) and ranges of signature dates.
+            SortIndex(*BY_SIGNATURE, name="agreement_by_signature"),
             models.Index(fields=["in_force_on"]),
         ]
 

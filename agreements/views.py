@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.generic import ListView
 
 from foreignpolicy.charts import bar_chart, column_chart, years_with_gaps
-from foreignpolicy.public import DownloadView, FilteredListView, RecordDetailView
+from foreignpolicy.public import PAGE_SIZE, DownloadView, FilteredListView, RecordDetailView
 
 from .filters import AgreementFilter
 from .models import Agreement, AgreementStatus
@@ -53,6 +53,7 @@ class InForceView(ListView):
     """The agreements in force on a date the reader picks."""
 
     template_name = "agreements/in_force.html"
+    paginate_by = PAGE_SIZE
 
     def get_form(self):
         return InForceForm(self.request.GET or {"on": date.today().isoformat()})
@@ -60,7 +61,7 @@ class InForceView(ListView):
     def get_queryset(self):
         form = self.get_form()
         day = form.cleaned_data["on"] if form.is_valid() else date.today()
-        return Agreement.objects.public().for_list().in_force_on(day).order_by("-in_force_on", "slug")
+        return Agreement.objects.public().for_in_force().in_force_on(day).order_by("-in_force_on", "slug")
 
     def get_context_data(self, **kwargs):
         form = self.get_form()

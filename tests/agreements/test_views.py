@@ -4,8 +4,9 @@ import json
 from datetime import date
 
 import pytest
+from django.db import connection
 
-from agreements.models import Agreement, AgreementStatus, AgreementType
+from agreements.models import BY_SIGNATURE, Agreement, AgreementStatus, AgreementType
 from foreignpolicy.models import Country, Organisation, Topic
 from foreignpolicy.partial_dates import Precision
 from tests.factories import AgreementFactory, DirectorateFactory
@@ -224,3 +225,54 @@ def test_undated_agreements_come_last_by_default_on_every_database(client, agree
     AgreementFactory(slug="tisa", title_en="TISA", status=status("under_negotiation"), signed_on=None)
     assert page_slugs(client.get(url("agreements:list")))[-1] == "tisa"
     assert page_slugs(client.get(url("agreements:list"), {"status": ""}))[-1] == "tisa"
+
+
+def test_the_agreements_in_force_are_paginated_keeping_the_date(client):
+    AgreementFactory.create_batch(30, in_force_on=date(2010, 1, 1))
+    AgreementFactory(slug="ended", in_force_on=date(2010, 1, 1), ended_on=date(2014, 1, 1))
+    AgreementFactory(slug="draft-in-force", in_force_on=date(2010, 1, 1), is_published=False)
+    response = client.get(url("agreements:in_force"), {"on": "2015-06-01"})
+    assert len(response.context["object_list"]) == 25
+    page = response.content.decode()
+    assert "30 agreements in force on 1 June 2015" in page
+    assert 'href="?on=2015-06-01&amp;page=2"' in page
+    second = client.get(url("agreements:in_force"), {"on": "2015-06-01", "page": 2})
+    slugs = page_slugs(response) + page_slugs(second)
+    assert len(set(slugs)) == 30 and "ended" not in slugs and "draft-in-force" not in slugs
+
+
+def test_the_agreements_in_force_load_only_what_the_page_shows(client, agreements):
+    listed = client.get(url("agreements:in_force"), {"on": "2015-06-01"}).context["object_list"]
+    deferred = listed[0].get_deferred_fields()
+    assert {"summary_en", "summary_es", "search_text", "signed_on", "type_id", "status_id"} <= deferred
+    assert not {"title_en", "title_es", "slug", "in_force_on", "ended_on"} & deferred
+    assert "countries" not in getattr(listed[0], "_prefetched_objects_cache", {})
+
+
+@pytest.mark.parametrize("count", [3, 300])
+def test_the_agreements_in_force_run_a_fixed_number_of_queries(client, django_assert_max_num_queries, count):
+    for agreement in AgreementFactory.create_batch(count, in_force_on=date(2010, 1, 1)):
+        agreement.countries.add(Country.objects.get(code="CL"))
+    for page in (1, 2) if count > 25 else (1,):
+        with django_assert_max_num_queries(4):
+            assert client.get(url("agreements:in_force"), {"on": "2015-06-01", "page": page}).status_code == 200
+
+
+def test_the_default_order_is_total_and_the_same_filtered_or_not(client):
+    AgreementFactory.create_batch(30, title_en="Same title", signed_on=date(2001, 1, 1))
+    unfiltered = page_slugs(client.get(url("agreements:list"))) + page_slugs(
+        client.get(url("agreements:list"), {"page": 2})
+    )
+    filtered = page_slugs(client.get(url("agreements:list"), {"status": "in_force"})) + page_slugs(
+        client.get(url("agreements:list"), {"status": "in_force", "page": 2})
+    )
+    assert unfiltered == filtered and len(set(unfiltered)) == 30
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the index's order is PostgreSQL's question")
+def test_the_default_order_is_read_from_an_index_without_sorting():
+    AgreementFactory.create_batch(5)
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+    plan = Agreement.objects.public().order_by(*BY_SIGNATURE)[100:125].explain()
+    assert "agreement_by_signature" in plan and "Sort" not in plan
