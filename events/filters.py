@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from agreements.models import Agreement
 from directorates.models import Directorate
-from foreignpolicy.filters import PartyFilter, SearchFilter
+from foreignpolicy.filters import PartyFilter, RecordSlugFilter, SearchFilter
 from foreignpolicy.models import Topic
 
 from .models import Event, EventType
@@ -26,8 +26,14 @@ class EventFilter(django_filters.FilterSet):
         queryset=Directorate.objects.public(),
         to_field_name="slug",
     )
-    agreement = django_filters.ModelChoiceFilter(
-        label=_("Agreement"), field_name="agreements", queryset=Agreement.objects.public(), to_field_name="slug"
+    # Typed in, not chosen from a list: one option per agreement made the form grow with
+    # the agreements (285,000 options at scale).
+    agreement = RecordSlugFilter(
+        label=_("Agreement"),
+        field_name="agreements",
+        queryset=Agreement.objects.public(),
+        help_text=_("The agreement's slug: the last part of its page's address."),
+        error_messages={"unknown": _("No published agreement has this slug.")},
     )
     topic = django_filters.ModelChoiceFilter(
         label=_("Topic"), field_name="topics", queryset=Topic.objects.all(), to_field_name="slug"

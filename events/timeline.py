@@ -4,10 +4,13 @@ ended) among them, so that nobody enters a milestone twice."""
 from dataclasses import dataclass
 from itertools import groupby
 
+from django.db.models import Case, Count, F, IntegerField, Q, Value, When
 from django.utils.translation import gettext_lazy as _
 
 from agreements.models import Agreement
 from foreignpolicy.partial_dates import PartialDate, Precision
+
+from .models import Event, EventType
 
 MILESTONES = [
     ("signed", _("Agreement signed")),
@@ -27,20 +30,23 @@ class Entry:
     record: object
 
     @property
-    def sort_key(self):
-        # Within a period, what is known only to the year or month comes after the dated.
-        precision_rank = {Precision.DAY: 2, Precision.MONTH: 1, Precision.YEAR: 0}[self.when.precision]
-        return (self.when.start, precision_rank)
+    def month(self):
+        return month_of(self.when.start, self.when.precision)
+
+
+def month_of(day, precision):
+    """The heading an entry goes under: its month, or None for the year as a whole."""
+    return None if precision == Precision.YEAR else day.replace(day=1)
 
 
 def milestone_agreements(filters):
     """The public agreements whose milestones the filtered timeline shows."""
-    agreements = Agreement.objects.public()
-    event_type = filters.get("type")
-    if event_type and event_type.slug != SIGNING_TYPE:
+    agreements = Agreement.objects.public().order_by()
+    if not milestone_kinds(filters):
         return agreements.none()
     if filters.get("q"):
         agreements = agreements.search(filters["q"])
+    # Each of these matches at most one row per agreement, so no DISTINCT is needed.
     party = filters.get("party")
     if party:
         agreements = agreements.filter(
@@ -52,53 +58,149 @@ def milestone_agreements(filters):
         agreements = agreements.filter(pk=filters["agreement"].pk)
     if filters.get("topic"):
         agreements = agreements.filter(topics=filters["topic"])
-    return agreements.distinct()
+    return agreements
 
 
 def milestone_kinds(filters):
+    """(position, kind, label) of the milestones the filtered timeline shows."""
     event_type = filters.get("type")
-    return MILESTONES[:1] if event_type and event_type.slug == SIGNING_TYPE else MILESTONES
+    kinds = [(position, kind, label) for position, (kind, label) in enumerate(MILESTONES, start=1)]
+    if event_type:
+        return kinds[:1] if event_type.slug == SIGNING_TYPE else []
+    return kinds
 
 
-def in_range(day, filters):
-    return not (
-        (filters.get("date_from") and day < filters["date_from"])
-        or (filters.get("date_to") and day > filters["date_to"])
-    )
+def in_range(field, filters):
+    """The conditions the filters' dates (from, until) set on a date field."""
+    conditions = {}
+    if filters.get("date_from"):
+        conditions[f"{field}__gte"] = filters["date_from"]
+    if filters.get("date_to"):
+        conditions[f"{field}__lte"] = filters["date_to"]
+    return conditions
 
 
 def milestone_years(filters):
     agreements = milestone_agreements(filters)
     years = set()
-    for kind, _label in milestone_kinds(filters):
+    for _position, kind, _label in milestone_kinds(filters):
         field = f"{kind}_on"
-        days = agreements.exclude(**{field: None}).values_list(field, flat=True).distinct()
-        years |= {day.year for day in days if in_range(day, filters)}
+        # dates() clears the default ordering, which would otherwise enter the DISTINCT.
+        years |= {day.year for day in agreements.filter(**in_range(field, filters)).dates(field, "year")}
     return years
 
 
-def milestones_in_year(filters, year):
-    agreements = milestone_agreements(filters)
-    entries = []
-    for kind, label in milestone_kinds(filters):
-        field = f"{kind}_on"
-        for agreement in agreements.filter(**{f"{field}__year": year}):
-            when = getattr(agreement, kind)
-            if in_range(when.start, filters):
-                entries.append(Entry(when, agreement.title, agreement.get_absolute_url(), label, True, agreement))
-    return entries
+def precision_rank(field):
+    # Within a period, what is known only to the year or month comes after the dated.
+    return Case(
+        When(**{field: Precision.YEAR}, then=Value(0)),
+        When(**{field: Precision.MONTH}, then=Value(1)),
+        default=Value(2),
+        output_field=IntegerField(),
+    )
 
 
-def events_as_entries(events):
-    return [Entry(event.when, event.title, event.get_absolute_url(), event.type.name, False, event) for event in events]
+class YearEntries:
+    """A year's events and milestones, newest first, as a sequence a Paginator can page:
+    counted once, and each page read with one query over all of them (a UNION of the
+    events and each kind of milestone) and two that load that page's records only."""
+
+    def __init__(self, events, filters, year):
+        self.events = events.filter(date__year=year).order_by()
+        self.agreements = milestone_agreements(filters)
+        self.kinds = milestone_kinds(filters)
+        self.filters = filters
+        self.year = year
+        # The months of the entries just before and after the page read last; NOWHERE
+        # when there are none (None is the heading of the year as a whole).
+        self.before = self.after = NOWHERE
+
+    def milestones_in_year(self, field):
+        return self.agreements.filter(**{f"{field}__year": self.year}, **in_range(field, self.filters))
+
+    def by_label(self):
+        """{label: count} of the year's entries: events by type, milestones by kind."""
+        if not hasattr(self, "_by_label"):
+            counts = dict(self.events.values_list("type").annotate(count=Count("pk")).order_by())
+            types = EventType.objects.in_bulk(counts)
+            by_label = {types[pk].name: count for pk, count in counts.items()}
+            if self.kinds:
+                in_year = Q()
+                for _position, kind, _label in self.kinds:
+                    in_year |= Q(**{f"{kind}_on__year": self.year})
+                milestones = self.agreements.filter(in_year).aggregate(
+                    **{
+                        kind: Count(
+                            "pk", filter=Q(**{f"{kind}_on__year": self.year}, **in_range(f"{kind}_on", self.filters))
+                        )
+                        for _position, kind, _label in self.kinds
+                    }
+                )
+                by_label.update({label: milestones[kind] for _position, kind, label in self.kinds if milestones[kind]})
+            self._by_label = by_label
+        return self._by_label
+
+    def count(self):
+        return sum(self.by_label().values())
+
+    def rows(self):
+        """(position, pk, day, precision rank) of every entry, in the timeline's order."""
+        parts = [
+            self.events.annotate(
+                position=Value(0), key=F("pk"), day=F("date"), rank=precision_rank("date_precision")
+            ).values_list("position", "key", "day", "rank")
+        ]
+        for position, kind, _label in self.kinds:
+            field = f"{kind}_on"
+            parts.append(
+                self.milestones_in_year(field)
+                .annotate(
+                    position=Value(position), key=F("pk"), day=F(field), rank=precision_rank(f"{field}_precision")
+                )
+                .values_list("position", "key", "day", "rank")
+            )
+        return parts[0].union(*parts[1:], all=True).order_by("-day", "-rank", "position", "key")
+
+    def __getitem__(self, page):
+        """The entries of a page (a slice), and as `before` and `after` the months of the
+        entries just before and after it, to tell a month that goes on from one page to
+        the next."""
+        first = max(page.start - 1, 0)
+        rows = list(self.rows()[first : page.stop + 1])
+        if page.start > 0 and rows:
+            self.before = month_of(rows[0][2], RANKED[rows[0][3]])
+            rows = rows[1:]
+        if len(rows) > page.stop - page.start:
+            self.after = month_of(rows[-1][2], RANKED[rows[-1][3]])
+            rows = rows[:-1]
+        return self.entries(rows)
+
+    def entries(self, rows):
+        events = Event.objects.public().for_timeline().in_bulk([pk for position, pk, *_ in rows if not position])
+        agreements = Agreement.objects.public().for_timeline().in_bulk([pk for position, pk, *_ in rows if position])
+        entries = []
+        for position, pk, _day, _rank in rows:
+            record = (agreements if position else events).get(pk)
+            if record is None:  # unpublished or deleted since the page was counted
+                continue
+            if position:
+                kind, label = MILESTONES[position - 1]
+                entries.append(
+                    Entry(getattr(record, kind), record.title, record.get_absolute_url(), label, True, record)
+                )
+            else:
+                entries.append(
+                    Entry(record.when, record.title, record.get_absolute_url(), record.type.name, False, record)
+                )
+        return entries
+
+
+NOWHERE = object()
+
+# A precision rank (see precision_rank) back to its precision, for month_of.
+RANKED = {0: Precision.YEAR, 1: Precision.MONTH, 2: Precision.DAY}
 
 
 def by_month(entries):
-    """(month start or None for the year as a whole, entries) newest first."""
-    ordered = sorted(entries, key=lambda entry: entry.sort_key, reverse=True)
-    return [
-        (month, list(group))
-        for month, group in groupby(
-            ordered, key=lambda e: None if e.when.precision == Precision.YEAR else e.when.start.replace(day=1)
-        )
-    ]
+    """(month start or None for the year as a whole, entries), in the entries' order."""
+    return [(month, list(group)) for month, group in groupby(entries, key=lambda entry: entry.month)]

@@ -1,6 +1,7 @@
 from datetime import date
 
 from django.contrib.syndication.views import Feed
+from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
@@ -16,6 +17,8 @@ from .models import Event
 from .resources import EventResource
 
 FEED_SIZE = 50
+# Entries on a page of the timeline; a busy year has thousands.
+TIMELINE_PAGE_SIZE = 100
 
 
 class TimelineView(FilteredMixin, TemplateView):
@@ -36,22 +39,27 @@ class TimelineView(FilteredMixin, TemplateView):
         events = self.filtered_queryset()
         years = sorted(events.years() | timeline.milestone_years(filters), reverse=True)
         year = self.chosen_year(years)
-        entries = []
+        entries, page, by_label = [], None, {}
         if year:
-            entries = timeline.events_as_entries(
-                events.filter(date__year=year).for_timeline()
-            ) + timeline.milestones_in_year(filters, year)
-        by_type = {}
-        for entry in entries:
-            by_type[entry.label] = by_type.get(entry.label, 0) + 1
+            year_entries = timeline.YearEntries(events, filters, year)
+            by_label = year_entries.by_label()
+            page = Paginator(year_entries, TIMELINE_PAGE_SIZE).get_page(self.request.GET.get("page"))
+            entries = page.object_list
+        months = timeline.by_month(entries)
         return super().get_context_data(
             filter=self.get_filterset(),
             active_filters=active_filters(self.get_filterset(), self.request),
             years=years,
             year=year,
-            months=timeline.by_month(entries),
-            entry_count=len(entries),
-            type_chart=bar_chart(sorted(by_type.items(), key=lambda item: -item[1])),
+            months=months,
+            # Whether the first month began on the page before, and the last goes on after.
+            continued=bool(months) and year_entries.before == months[0][0],
+            continues=bool(months) and year_entries.after == months[-1][0],
+            entry_count=sum(by_label.values()),
+            page_obj=page,
+            paginator=page.paginator if page else None,
+            is_paginated=bool(page) and page.paginator.num_pages > 1,
+            type_chart=bar_chart(sorted(by_label.items(), key=lambda item: (-item[1], str(item[0])))),
             **kwargs,
         )
 

@@ -4,7 +4,7 @@ from functools import partial
 
 import django_filters
 from django import forms
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 from .models import Country, Organisation
@@ -36,12 +36,15 @@ class PartyFilter(django_filters.ChoiceFilter):
         return super().field
 
     def filter_party(self, queryset, name, value):
+        # Subqueries rather than joins: a join through a many-to-many field repeats rows,
+        # and the DISTINCT that removes them sorts every wide row of the list.
+        records = queryset.model.objects
         if value.isupper():
             condition = Q()
             for field in self.country_fields:
-                condition |= Q(**{f"{field}__code": value})
-            return queryset.filter(condition).distinct()
-        return queryset.filter(organisations__slug=value).distinct()
+                condition |= Q(pk__in=records.filter(**{f"{field}__code": value}).values("pk"))
+            return queryset.filter(condition)
+        return queryset.filter(pk__in=records.filter(organisations__slug=value).values("pk"))
 
 
 class LazyChoices:
@@ -69,9 +72,10 @@ class LazyChoices:
 
 def party_choices(related):
     """The countries and organisations that take part in a public record."""
-    records = {f"{related}__in": Country._meta.get_field(related).related_model.objects.public().values("pk")}
-    countries = Country.objects.filter(**records).distinct()
-    organisations = Organisation.objects.filter(**records).distinct()
+    records = Country._meta.get_field(related).related_model.objects.public()
+    # EXISTS, not a join and DISTINCT: each party stops at its first public record.
+    countries = Country.objects.filter(Exists(records.filter(countries=OuterRef("pk")))).order_by()
+    organisations = Organisation.objects.filter(Exists(records.filter(organisations=OuterRef("pk")))).order_by()
     return [
         (_("Countries"), sorted(((country.code, country.name) for country in countries), key=lambda c: c[1])),
         (_("Organisations"), sorted(((o.slug, str(o)) for o in organisations), key=lambda o: o[1])),
@@ -80,3 +84,36 @@ def party_choices(related):
 
 def year_input():
     return forms.NumberInput(attrs={"min": 1800, "max": 2100, "inputmode": "numeric"})
+
+
+class RecordSlugField(forms.CharField):
+    """A record named by its slug, typed in: a list of every record as options would grow
+    with the records. Only a record of `queryset` is valid; any other slug, a draft's
+    included, gets the same answer. The record chosen is kept as `chosen`, for the form
+    to name it."""
+
+    default_error_messages = {"unknown": _("No published record has this slug.")}
+
+    def __init__(self, queryset, **kwargs):
+        self.queryset = queryset
+        self.chosen = None
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        value = super().to_python(value).strip()
+        if value in self.empty_values:
+            return None
+        record = self.queryset.filter(slug=value).first()
+        if record is None:
+            raise forms.ValidationError(self.error_messages["unknown"], code="unknown")
+        self.chosen = record
+        return record
+
+    def prepare_value(self, value):
+        return getattr(value, "slug", value)
+
+
+class RecordSlugFilter(django_filters.Filter):
+    """Records linked to one record, named by its slug (see RecordSlugField)."""
+
+    field_class = RecordSlugField

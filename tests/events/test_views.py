@@ -201,3 +201,96 @@ def test_the_timeline_feeds_and_downloads_run_a_fixed_number_of_queries(client, 
             assert client.get(url(name), {"party": "CL"}).status_code == 200
     with django_assert_max_num_queries(10):
         client.get(url("events:download", format="json"), {"party": "CL"})
+
+
+def a_busy_year(count, year=2020):
+    """`count` events in one year, some in every month, a third of them with Chile."""
+    chile = Country.objects.get(code="CL")
+    events = EventFactory.create_batch(count, date=date(year, 12, 1))
+    for number, event in enumerate(events):
+        event.date = date(year, 12 - number * 12 // count, 1 + number % 28)
+        event.save()
+        if number % 3 == 0:
+            event.countries.add(chile)
+    return events
+
+
+def all_pages(client, query):
+    """The entries of every page of a year, and the responses, following the next links."""
+    responses = [client.get(url("events:list"), query)]
+    while responses[-1].context["page_obj"].has_next():
+        responses.append(client.get(url("events:list"), {**query, "page": len(responses) + 1}))
+    return [entry for response in responses for _, group in response.context["months"] for entry in group], responses
+
+
+def test_a_busy_year_is_paginated_with_every_entry_once_and_the_filters_kept(client):
+    events = a_busy_year(250)
+    AgreementFactory(slug="signed-2020", title_en="Signed in 2020", signed_on=date(2020, 6, 15), in_force_on=None)
+    entries, responses = all_pages(client, {"year": 2020})
+    assert len(responses) == 3
+    assert len(responses[0].context["months"][0][1]) <= 100
+    assert sorted(entry.record.slug for entry in entries) == sorted([e.slug for e in events] + ["signed-2020"])
+    starts = [entry.when.start for entry in entries]
+    assert starts == sorted(starts, reverse=True)
+    first = responses[0].content.decode()
+    assert "251 entries in 2020" in first
+    assert 'href="?year=2020&amp;page=2"' in first
+    filtered = client.get(url("events:list"), {"year": 2020, "type": "summit"}).content.decode()
+    assert "250 entries in 2020" in filtered
+    assert 'href="?year=2020&amp;type=summit&amp;page=2"' in filtered
+    # A year link starts that year at its first page.
+    assert 'href="?year=2006"' not in first
+    assert client.get(url("events:list"), {"year": 2020, "page": 2}).content.decode().count('href="?year=2020"') == 0
+
+
+def test_a_month_split_over_two_pages_says_it_goes_on(client):
+    a_busy_year(250)
+    first, second = (client.get(url("events:list"), {"year": 2020, "page": page}) for page in (1, 2))
+    last_month, _ = first.context["months"][-1]
+    assert second.context["months"][0][0] == last_month
+    assert first.context["continues"] and not first.context["continued"]
+    assert second.context["continued"]
+    heading = last_month.strftime("%B %Y")
+    assert "Continued on the next page." in first.content.decode()
+    assert f"{heading} (continued)</h2>" in second.content.decode()
+    assert f"{heading} (continued)" not in first.content.decode()
+
+
+def test_the_chart_and_the_count_cover_the_whole_year_not_the_page(client):
+    a_busy_year(150)
+    AgreementFactory(signed_on=date(2020, 3, 1), in_force_on=date(2020, 9, 1))
+    response = client.get(url("events:list"), {"year": 2020, "page": 2})
+    bars = {bar.label: bar.value for bar in response.context["type_chart"]["bars"]}
+    assert bars == {"Summit": 150, "Agreement signed": 1, "Agreement entered into force": 1}
+    assert response.context["entry_count"] == 152
+    assert response.context["paginator"].count == 152
+
+
+def test_an_agreement_is_typed_in_by_its_slug_and_shown_by_its_title_when_chosen(client, timeline):
+    AgreementFactory.create_batch(20)
+    response = client.get(url("events:list"), {"agreement": "pe-cl"})
+    page = response.content.decode()
+    assert '<input type="text" name="agreement" value="pe-cl"' in page
+    assert "<option" not in page.split('name="agreement"')[1].split("</select>")[0].split("<label")[0]
+    assert "Chosen: Peru-Chile FTA." in page
+    assert response.context["active_filters"][0][:2] == ("Agreement", "Peru-Chile FTA")
+    assert response.context["years"] == [2025, 2009, 2006]
+
+
+def test_a_drafts_slug_is_answered_exactly_like_an_unknown_one(client, timeline):
+    draft = client.get(url("events:list"), {"agreement": "secret"})
+    unknown = client.get(url("events:list"), {"agreement": "no-such-agreement"})
+    assert "No published agreement has this slug." in draft.content.decode()
+    assert draft.content.decode().replace("secret", "x") == unknown.content.decode().replace("no-such-agreement", "x")
+    assert draft.context["years"] == client.get(url("events:list")).context["years"]
+    assert "Draft agreement" not in draft.content.decode()
+
+
+@pytest.mark.parametrize("count", [3, 300])
+def test_a_busy_year_runs_a_fixed_number_of_queries(client, django_assert_max_num_queries, count):
+    a_busy_year(count)
+    for agreement in AgreementFactory.create_batch(count, signed_on=date(2020, 5, 5), in_force_on=date(2020, 7, 1)):
+        agreement.countries.add(Country.objects.get(code="CL"))
+    for query in ({"year": 2020}, {"year": 2020, "page": 2}, {"year": 2020, "party": "CL", "agreement": "agreement-1"}):
+        with django_assert_max_num_queries(20):
+            assert client.get(url("events:list"), query).status_code == 200
