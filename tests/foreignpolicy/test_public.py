@@ -2,6 +2,8 @@ import re
 
 import pytest
 
+from agreements.models import Agreement
+from foreignpolicy.sitemaps import RecordSitemap
 from tests.factories import AgreementFactory, DirectorateFactory, EventFactory
 from tests.helpers import url
 
@@ -82,12 +84,51 @@ def test_pages_have_titles_and_descriptions_for_shared_links(client, records):
     assert '<meta property="og:title" content="COP20 on Climate Change in Lima">' in page
 
 
+def sitemap_pages(client):
+    """The index, then {address: text} of every page it lists."""
+    index = client.get("/sitemap.xml").content.decode()
+    pages = [page.replace("&amp;", "&") for page in re.findall(r"<loc>http://testserver(/[^<]+)</loc>", index)]
+    return index, {page: client.get(page).content.decode() for page in pages}
+
+
 def test_the_sitemap_lists_published_records_in_both_languages(client, records):
-    sitemap = client.get("/sitemap.xml").content.decode()
+    _, pages = sitemap_pages(client)
+    sitemap = "".join(pages.values())
     assert url("agreements:detail", "es", slug="pe-ca") in sitemap
     assert url("agreements:detail", "en", slug="pe-ca") in sitemap
     assert 'hreflang="es"' in sitemap and 'hreflang="en"' in sitemap
     assert "/draft/" not in sitemap
+
+
+def test_the_sitemap_index_pages_every_section(client, records, monkeypatch):
+    monkeypatch.setattr(RecordSitemap, "limit", 4)
+    AgreementFactory.create_batch(4)
+    index, pages = sitemap_pages(client)
+    assert "/sitemap-agreements.xml?p=3</loc>" in index and "?p=4" not in index.split("agreements")[-1]
+    addresses = [
+        address
+        for page, text in pages.items()
+        if page.startswith("/sitemap-agreements.xml")
+        for address in re.findall(r"<url><loc>http://testserver([^<]+)</loc>", text)
+    ]
+    published = Agreement.objects.published()
+    assert sorted(addresses) == sorted(
+        url("agreements:detail", language, slug=agreement.slug) for agreement in published for language in ("es", "en")
+    )
+    assert all(text.count("<url>") <= 4 for page, text in pages.items() if page.startswith("/sitemap-agreements"))
+
+
+@pytest.mark.parametrize("count", [3, 300])
+def test_the_sitemap_runs_a_fixed_number_of_queries(client, django_assert_max_num_queries, monkeypatch, count):
+    monkeypatch.setattr(RecordSitemap, "limit", 100)
+    AgreementFactory.create_batch(count)
+    EventFactory.create_batch(count)
+    with django_assert_max_num_queries(8):
+        index = client.get("/sitemap.xml").content.decode()
+    for page in ("/sitemap-agreements.xml", "/sitemap-events.xml?p=2" if count > 50 else "/sitemap-events.xml"):
+        with django_assert_max_num_queries(3):
+            assert client.get(page).status_code == 200
+    assert index.count("sitemap-agreements.xml") == (count * 2 + 99) // 100
 
 
 def test_robots_txt_points_to_the_sitemap_and_keeps_out_of_the_admin(client):
