@@ -232,7 +232,7 @@ class ImportRecordAdmin(admin.ModelAdmin):
         result = undo_import(record, request.user, resource_for_model(model), dry_run=True)
         context = {
             **self.admin_site.each_context(request),
-            "title": gettext("Undo %(record)s") % {"record": record},
+            "title": gettext("Undo import #%(number)d of %(file)s") % {"number": record.pk, "file": record.file_name},
             "opts": self.opts,
             "original": record,
             "result": result,
@@ -252,7 +252,8 @@ class ImportRecordAdmin(admin.ModelAdmin):
         if job.state == FileJob.State.DONE and not job.problem_count:
             self.message_user(
                 request,
-                gettext("%(record)s undone: %(summary)s") % {"record": record, "summary": job.result["summary"]},
+                gettext("Import #%(number)d undone: %(summary)s")
+                % {"number": record.pk, "summary": job.result["summary"]},
             )
             return HttpResponseRedirect(reverse("admin:foreignpolicy_importrecord_change", args=[job.record.pk]))
         return HttpResponseRedirect(

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .search import search, search_text
 from .text import Translated
@@ -250,7 +251,7 @@ class ImportRecord(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.PROTECT)
     file_name = models.CharField(_("file"), max_length=255)
     imported_at = models.DateTimeField(_("imported at"), auto_now_add=True)
-    created = models.PositiveIntegerField(_("created"))
+    created = models.PositiveIntegerField(pgettext_lazy("records", "created"))
     updated = models.PositiveIntegerField(_("updated"))
     unchanged = models.PositiveIntegerField(_("unchanged"))
     drafts = models.PositiveIntegerField(_("drafts"))
@@ -273,6 +274,11 @@ class ImportRecord(models.Model):
         ordering = ["-imported_at"]
 
     def __str__(self):
+        if self.undoes_id:
+            return _("Import #%(number)d, the undo of import #%(undone)d") % {
+                "number": self.pk or 0,
+                "undone": self.undoes_id,
+            }
         return _("Import #%(number)d of %(file)s") % {"number": self.pk or 0, "file": self.file_name}
 
 

@@ -11,7 +11,7 @@ from ..columns import chunked
 from .plan import plan_import
 from .problems import Problem
 from .results import UndoResult, plan_result, write_or_report
-from .writing import BATCH_SIZE, undo_source, unpack_undo_data
+from .writing import BATCH_SIZE, unpack_undo_data
 
 NAMED_AT_MOST = 20
 
@@ -51,9 +51,8 @@ def undo_import(record, user, resource, dry_run=False, progress=None):
         undo.deleted = delete(model, created_pks, undo)
         undo.save(update_fields=["deleted"])
 
-    file_name = _("Undo of import #%(number)d") % {"number": record.pk}
     return write_or_report(
-        plan, result, user, file_name, undoes=record, check=unchanged_while_locked, then=delete_created
+        plan, result, user, record.file_name, undoes=record, check=unchanged_while_locked, then=delete_created
     )
 
 
@@ -135,7 +134,7 @@ def delete(model, pks, undo):
     for field in model._meta.concrete_fields:
         if field.many_to_one and field.related_model is model:
             records.update(**{field.name: None})
-    message = undo_source(undo) + ": " + _("deleted.")
+    message = f"{undo}: " + _("deleted.")
     LogEntry.objects.bulk_create(
         [
             LogEntry(

@@ -101,7 +101,7 @@ def saved(item, by_slug):
 
 def write_log(record, created, updated):
     if record.undoes_id:
-        source = undo_source(record)
+        source = str(record)
     else:
         source = _("Import #%(number)d from %(file)s") % {"number": record.pk, "file": record.file_name}
     entries = [
@@ -116,10 +116,6 @@ def write_log(record, created, updated):
         for row in created + updated
     ]
     LogEntry.objects.bulk_create(entries, batch_size=BATCH_SIZE)
-
-
-def undo_source(record):
-    return _("Import #%(number)d, the undo of import #%(undone)d") % {"number": record.pk, "undone": record.undoes_id}
 
 
 def shorten(value):
