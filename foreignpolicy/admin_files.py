@@ -8,6 +8,8 @@ that the staff member may leave and come back to. A large export is a job too, a
 file is downloaded from the job's page. Only a job's owner ever sees it.
 """
 
+import tempfile
+
 from django import forms
 from django.conf import settings
 from django.contrib import messages
@@ -15,7 +17,7 @@ from django.contrib.auth import get_permission_codename
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
-from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.defaultfilters import filesizeformat
 from django.template.response import TemplateResponse
@@ -193,10 +195,13 @@ class FileImportExportMixin(ExportMixin):
             queryset = self.get_export_queryset(request)
             file_name = self.get_export_filename(request, queryset, file_format)
             if queryset.count() <= settings.EXPORT_INLINE_MAX_ROWS:
-                data, _count = jobs.export_file(self.resource(), queryset, file_format)
-                response = HttpResponse(data, content_type=file_format.get_content_type())
-                response["Content-Disposition"] = content_disposition_header(True, file_name)
-                return response
+                # Written to a temporary file as the rows are read, then sent from it.
+                output = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it
+                jobs.export_file(self.resource(), queryset, file_format, output)
+                output.seek(0)
+                return FileResponse(
+                    output, as_attachment=True, filename=file_name, content_type=file_format.get_content_type()
+                )
             job = jobs.create(
                 user=request.user,
                 model=self.model,

@@ -4,16 +4,24 @@ Every widget reads a cell in `clean` (raising ValueError with a message for the 
 writes the canonical form in `render` and says what it understood in `describe`. Widgets
 that name other entries look them up in bulk: `prepare` receives the whole column, and a
 small LookupContext, before any row is read.
+
+An export reads values, not model instances: `export_reader` says which values of the
+export's query a column's cells are written from (or, for a many-to-many column, which
+links it reads for each chunk of records), and writes each cell with the widget's `render`.
 """
 
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from itertools import chain
 
+from django.db import connection
+from django.db.models import OuterRef, Subquery
 from django.utils.translation import gettext as _
 from import_export import fields, widgets
 
 from .imports.lookups import Lookup, PendingRecord
-from .partial_dates import Precision, parse_partial_date
+from .partial_dates import PartialDate, Precision, parse_partial_date
 from .tabular import FORMULA_STARTS, NEUTRALISER, restore
 from .text import normalise
 
@@ -48,6 +56,69 @@ class Column(fields.Field):
             return list(chain.from_iterable(getattr(obj, name).all() for name in self.relations))
         return super().get_value(obj)
 
+    def export_reader(self, model, public):
+        """How an export of `model` writes this column (see CellReader). `public`: links
+        reach only what the public may see."""
+        return self.widget.export_reader(model, self.attribute, self.relations, public)
+
+
+@dataclass
+class CellReader:
+    """How an export writes a column's cells from database values rather than instances.
+
+    `lookups`: what the export's query selects for the column; the cell is then
+    `write(*values)`. A many-to-many column selects nothing: `links(ids)` reads its links
+    for a chunk of records (a query per relation), as {record pk: [linked values]}, and
+    the cell is `write(linked values)`."""
+
+    write: Callable
+    lookups: tuple = ()
+    links: Callable | None = None
+
+
+def through_rows(model, relation, ids, *values, within=None, ordered=False):
+    """(record pk, *values of the linked entry) for each link of `relation` from the
+    records `ids`, read from the through table in one query. `within`, a queryset of the
+    linked model, keeps the links to its entries only; `ordered` gives the links in the
+    linked model's ordering (which must be field names), as `record.relation.all()` would."""
+    field = model._meta.get_field(relation)
+    source, target = field.m2m_field_name(), field.m2m_reverse_field_name()
+    through = field.remote_field.through
+    column = connection.ops.quote_name(through._meta.get_field(source).column)
+    # The keys written into the SQL rather than as 2,000 parameters, which Django and
+    # psycopg handle one by one (a third of an export's time, measured by bench/export.py);
+    # int() makes sure they are the integers the database gave.
+    keys = ",".join(str(int(pk)) for pk in ids) or "NULL"
+    links = through.objects.extra(where=[f"{through._meta.db_table}.{column} IN ({keys})"])
+    if within is not None:
+        links = links.filter(**{f"{target}__in": within})
+    ordering = []
+    if ordered:
+        ordering = [
+            f"-{target}__{name[1:]}" if name.startswith("-") else f"{target}__{name}"
+            for name in [*field.related_model._meta.ordering, "pk"]
+        ]
+    return links.order_by(*ordering).values_list(f"{source}_id", *(f"{target}__{name}" for name in values))
+
+
+class Entries:
+    """The entries of a vocabulary an export has met, each made once from its values."""
+
+    def __init__(self, model):
+        self.model = model
+        self.names = [field.attname for field in model._meta.concrete_fields]
+        self.pk_index = self.names.index(model._meta.pk.attname)
+        self.made = {}
+
+    def get(self, values):
+        pk = values[self.pk_index]
+        if pk is None:
+            return None
+        entry = self.made.get(pk)
+        if entry is None:
+            entry = self.made[pk] = self.model(**dict(zip(self.names, values, strict=True)))
+        return entry
+
 
 class CellWidget(widgets.Widget):
     def prepare(self, values, context):
@@ -63,6 +134,9 @@ class CellWidget(widgets.Widget):
     def describe(self, value):
         """The value as the preview shows what it understood of a new row."""
         return self.render(value)
+
+    def export_reader(self, model, attribute, relations, public):
+        return CellReader(self.render, (attribute,))
 
 
 HTML_TAG = re.compile(r"<\s*/?\s*[a-z][a-z0-9]*(\s[^<>]*)?/?\s*>", re.IGNORECASE)
@@ -148,6 +222,14 @@ class PartialDateWidget(CellWidget):
     def render(self, value, obj=None, **kwargs):
         return value.isoformat() if value else ""
 
+    def export_reader(self, model, attribute, relations, public):
+        stored = getattr(model, attribute)  # the PartialDateAttribute
+
+        def write(start, precision):
+            return self.render(None if start is None else PartialDate(start, precision or Precision.DAY))
+
+        return CellReader(write, (stored.date_field, stored.precision_field))
+
     def describe(self, value):
         if not value:
             return ""
@@ -214,6 +296,26 @@ class VocabularyWidget(CellWidget):
     def describe(self, value):
         entries = sort_entries(value or []) if self.many else [value] if value else []
         return f"{LIST_SEPARATOR} ".join(f"{entry} ({entry.export_key})" for entry in entries)
+
+    def export_reader(self, model, attribute, relations, public):
+        # The entries' own values come with the records (a join), so that an entry is made
+        # once per export and written by its export_key, as the import names it.
+        if not self.many:
+            entries = Entries(model._meta.get_field(attribute).related_model)
+            return CellReader(
+                lambda *values: self.render(entries.get(values)),
+                tuple(f"{attribute}__{name}" for name in entries.names),
+            )
+        known = {relation: Entries(model._meta.get_field(relation).related_model) for relation in relations}
+
+        def links(ids):
+            linked = {}
+            for relation, entries in known.items():
+                for pk, *values in through_rows(model, relation, ids, *entries.names, ordered=True):
+                    linked.setdefault(pk, []).append(entries.get(values))
+            return linked
+
+        return CellReader(self.render, links=links)
 
 
 def ambiguity(name, entries, key):
@@ -313,6 +415,25 @@ class RecordWidget(CellWidget):
     def describe(self, value):
         records = value or [] if self.many else [value] if value else []
         return LIST_SEPARATOR.join(f"{record} ({record.slug})" for record in records)
+
+    def export_reader(self, model, attribute, relations, public):
+        # The public sees links to published records only: the one rule, published().
+        visible = self.model.objects.published() if public else None
+        if not self.many:
+            slug = f"{attribute}__slug"
+            if public:
+                attname = model._meta.get_field(attribute).attname
+                slug = Subquery(visible.filter(pk=OuterRef(attname)).order_by().values("slug")[:1])
+            return CellReader(lambda value: value or "", (slug,))
+
+        def links(ids):
+            linked = {}
+            for relation in relations:
+                for pk, slug in through_rows(model, relation, ids, "slug", within=visible):
+                    linked.setdefault(pk, []).append(slug)
+            return linked
+
+        return CellReader(lambda slugs: LIST_SEPARATOR.join(sorted(slugs)), links=links)
 
 
 def split_slugs(values):

@@ -3,15 +3,17 @@
 from django.utils.translation import gettext_lazy as _
 from import_export.formats import base_formats
 
-from .tabular import XLSX_TYPE, write_csv, write_xlsx
+from .tabular import XLSX_TYPE, csv_pieces, write_xlsx
 
 
 class CsvFormat(base_formats.Format):
     def get_title(self):
         return _("CSV (UTF-8, opens in Excel)")
 
-    def export_data(self, dataset, **kwargs):
-        return write_csv(dataset)
+    def write(self, headers, rows, output):
+        """Write the rows to the binary file `output` as they come."""
+        for piece in csv_pieces(headers, rows):
+            output.write(piece)
 
     def get_extension(self):
         return "csv"
@@ -27,8 +29,8 @@ class XlsxFormat(base_formats.Format):
     def get_title(self):
         return _("Excel (.xlsx)")
 
-    def export_data(self, dataset, **kwargs):
-        return write_xlsx(dataset)
+    def write(self, headers, rows, output):
+        write_xlsx(headers, rows, output)
 
     def get_extension(self):
         return "xlsx"

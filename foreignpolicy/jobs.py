@@ -12,6 +12,7 @@ has written nothing. The job learns of its import inside that same transaction (
 """
 
 import logging
+import tempfile
 import threading
 import time
 from collections import Counter
@@ -253,14 +254,31 @@ def export(job, progress):
     if not admin_.has_export_permission(request):
         return {"result": problem_result(_("You may no longer export these records."))}
     file_format = admin_.get_export_formats()[job.parameters["format"]]()
-    data, count = export_file(admin_.resource(), admin_.get_export_queryset(request), file_format, progress)
+    with tempfile.TemporaryFile() as output:
+        count = export_file(admin_.resource(), admin_.get_export_queryset(request), file_format, output, progress)
+        output.seek(0)
+        # The job keeps its file in its row, for its owner to download.
+        data = output.read()
     return {"data": data, "size": len(data), "result": {"row_count": count}}
 
 
-def export_file(resource, queryset, file_format, progress=None):
-    """The bytes of the export of `queryset`, and how many records it holds."""
-    dataset = resource.export(queryset=queryset, progress=progress)
-    return file_format.export_data(dataset), len(dataset)
+def export_file(resource, queryset, file_format, output, progress=None):
+    """Write the export of `queryset` to the binary file `output` as its rows are read;
+    returns how many records it holds."""
+    rows = Counted(resource.export_rows(queryset, progress=progress))
+    file_format.write(resource.get_export_headers(), rows, output)
+    return rows.count
+
+
+class Counted:
+    def __init__(self, rows):
+        self.rows = rows
+        self.count = 0
+
+    def __iter__(self):
+        for row in self.rows:
+            self.count += 1
+            yield row
 
 
 def changelist_request(job):

@@ -1,13 +1,11 @@
 """What the public pages of the three apps share: draft previews for staff, filtered lists
 whose page, downloads and feeds all start from the same FilterSet, and the downloads."""
 
-import json
-
-from django.http import Http404, HttpResponse
+from django.http import Http404, StreamingHttpResponse
 from django.utils.translation import gettext as _
 from django.views.generic import DetailView, ListView, View
 
-from .tabular import write_csv
+from .tabular import csv_pieces, json_pieces
 
 PAGE_SIZE = 25
 NOT_FILTERS = {"page", "ordering", "year", "format"}
@@ -84,19 +82,23 @@ def display_value(field, value):
     return str(value)
 
 
+DOWNLOADS = {
+    "csv": (csv_pieces, "text/csv; charset=utf-8"),
+    "json": (json_pieces, "application/json; charset=utf-8"),
+}
+
+
 def download_response(resource_class, queryset, fmt):
-    """Records as CSV in the import format, or as JSON with the same columns. The
-    queryset is public(links=True), so that reference columns name only published records."""
-    dataset = resource_class().export(queryset=queryset)
-    if fmt == "csv":
-        response = HttpResponse(write_csv(dataset), content_type="text/csv; charset=utf-8")
-    elif fmt == "json":
-        rows = [dict(zip(dataset.headers, row, strict=True)) for row in dataset]
-        response = HttpResponse(
-            json.dumps(rows, ensure_ascii=False, indent=1), content_type="application/json; charset=utf-8"
-        )
-    else:
+    """Records as CSV in the import format, or as JSON with the same columns, sent as they
+    are read. `queryset` holds published records (public()); their reference columns
+    name only published records too."""
+    if fmt not in DOWNLOADS:
         raise Http404(_("Unknown format."))
+    write, content_type = DOWNLOADS[fmt]
+    resource = resource_class()
+    response = StreamingHttpResponse(
+        write(resource.get_export_headers(), resource.export_rows(queryset, public=True)), content_type=content_type
+    )
     response["Content-Disposition"] = f'attachment; filename="{resource_class._meta.name}.{fmt}"'
     return response
 
@@ -105,7 +107,6 @@ class DownloadView(FilteredMixin, View):
     """The rows a filtered list selects, all pages, in the format the URL names."""
 
     resource_class = None
-    links = True
 
     def get(self, request, format):
         return download_response(self.resource_class, self.filtered_queryset(), format)

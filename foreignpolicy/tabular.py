@@ -14,13 +14,14 @@ import codecs
 import csv
 import functools
 import io
+import json
 import re
 import struct
 import zipfile
 import zlib
 from dataclasses import dataclass
 from datetime import date, datetime
-from itertools import chain
+from itertools import chain, islice
 from xml.etree.ElementTree import ParseError
 
 import tablib
@@ -984,27 +985,65 @@ def _xlsx_cell(value):
     return str(value)
 
 
-def write_csv(dataset):
-    """The canonical export: comma-delimited UTF-8 with a byte-order mark for Excel."""
+# Rows a writer gathers before it hands on a piece of the file.
+ROWS_PER_PIECE = 500
+
+
+def csv_pieces(headers, rows):
+    """The canonical export, as pieces of bytes while the rows come: comma-delimited
+    UTF-8 with a byte-order mark for Excel, CRLF, formula cells neutralised. The header
+    comes at once, before the first row is read."""
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(dataset.headers)
-    writer.writerows([neutralise(value) for value in row] for row in dataset)
-    return UTF8_BOM + buffer.getvalue().encode("utf-8")
+    writer.writerow(headers)
+    yield UTF8_BOM + buffer.getvalue().encode("utf-8")
+    for piece in _pieces(rows):
+        buffer.seek(0)
+        buffer.truncate()
+        writer.writerows([neutralise(value) for value in row] for row in piece)
+        yield buffer.getvalue().encode("utf-8")
 
 
-def write_xlsx(dataset):
-    """The same columns as an Excel workbook of one sheet, every cell as text."""
+def write_csv(dataset):
+    """The whole CSV file of a small table (a tablib Dataset), at once."""
+    return b"".join(csv_pieces(dataset.headers, dataset))
+
+
+def json_pieces(headers, rows):
+    """The rows as a JSON list of objects, header to cell, as pieces of bytes: exactly
+    what json.dumps(rows, ensure_ascii=False, indent=1) writes, without holding the list."""
+    encode = json.JSONEncoder(ensure_ascii=False).encode
+    keys = [f"  {encode(header)}: " for header in headers]
+    yield b"["
+    first = True
+    for piece in _pieces(rows):
+        objects = (
+            " {\n" + ",\n".join(key + encode(value) for key, value in zip(keys, row, strict=True)) + "\n }"
+            for row in piece
+        )
+        yield ((",\n" if not first else "\n") + ",\n".join(objects)).encode("utf-8")
+        first = False
+    yield b"]" if first else b"\n]"
+
+
+def write_xlsx(headers, rows, output):
+    """The same columns as an Excel workbook of one sheet, every cell as text, written to
+    the binary file `output`. openpyxl's write-only workbook keeps the rows in a temporary
+    file, not in memory, and packs the workbook at the end."""
     from openpyxl import Workbook  # noqa: PLC0415 - only Excel files need it
 
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(dataset.title or "data")
-    sheet.append(list(dataset.headers))
-    for row in dataset:
+    sheet = workbook.create_sheet("data")
+    sheet.append(list(headers))
+    for row in rows:
         sheet.append([_xlsx_text(value) for value in row])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    workbook.save(output)
+
+
+def _pieces(rows):
+    rows = iter(rows)
+    while piece := list(islice(rows, ROWS_PER_PIECE)):
+        yield piece
 
 
 def _xlsx_text(value):

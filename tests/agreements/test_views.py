@@ -147,8 +147,9 @@ def test_the_csv_download_holds_exactly_the_filtered_rows_in_the_import_format(c
     response = client.get(url("agreements:download", format="csv"), query)
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert 'filename="agreements.csv"' in response["Content-Disposition"]
-    assert response.content.startswith(b"\xef\xbb\xbf")
-    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    data = response.getvalue()  # a streamed response is read once
+    assert data.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
     assert {row["slug"] for row in rows} == {agreement.slug for agreement in listed}
     assert len(rows) == 32
     chile = next(row for row in rows if row["slug"] == "pe-cl")
@@ -158,7 +159,7 @@ def test_the_csv_download_holds_exactly_the_filtered_rows_in_the_import_format(c
 def test_the_json_download_holds_the_same_rows(client, agreements):
     response = client.get(url("agreements:download", format="json"), {"party": "CL"})
     assert response["Content-Type"] == "application/json; charset=utf-8"
-    rows = json.loads(response.content)
+    rows = json.loads(response.getvalue())
     assert [row["slug"] for row in rows] == ["pe-cl"]
     assert rows[0]["title_es"] == "TLC Perú-Chile"
 
@@ -216,7 +217,7 @@ def test_the_list_and_downloads_run_a_fixed_number_of_queries(client, django_ass
     with django_assert_max_num_queries(16):
         client.get(url("agreements:list"), {"party": "CL", "ordering": "title"})
     with django_assert_max_num_queries(8):
-        client.get(url("agreements:download", format="csv"), {"party": "CL"})
+        client.get(url("agreements:download", format="csv"), {"party": "CL"}).getvalue()
     with django_assert_max_num_queries(8):
         client.get(url("agreements:detail", slug=Agreement.objects.first().slug))
 

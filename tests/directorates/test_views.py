@@ -80,7 +80,7 @@ def test_a_draft_directorate_is_not_found_but_staff_may_preview_it(client, admin
 
 
 def test_the_download_holds_the_published_directorates(client, hierarchy):
-    lines = client.get(url("directorates:download", format="csv")).content.decode("utf-8-sig").splitlines()
+    lines = client.get(url("directorates:download", format="csv")).getvalue().decode("utf-8-sig").splitlines()
     assert sorted(line.split(",")[0] for line in lines[1:]) == ["dg", "opm", "un-department"]
 
 
@@ -102,4 +102,4 @@ def test_a_page_and_the_download_run_a_fixed_number_of_queries(client, django_as
     with django_assert_max_num_queries(5):
         client.get(url("directorates:detail", slug="parent"))
     with django_assert_max_num_queries(4):
-        client.get(url("directorates:download", format="csv"))
+        client.get(url("directorates:download", format="csv")).getvalue()

@@ -130,7 +130,7 @@ def test_the_event_page_links_only_to_published_agreements(client, timeline):
 
 def test_the_downloads_hold_the_filtered_events(client, timeline):
     response = client.get(url("events:download", format="csv"), {"party": "CL"})
-    lines = response.content.decode("utf-8-sig").splitlines()
+    lines = response.getvalue().decode("utf-8-sig").splitlines()
     assert lines[0].startswith("slug,title_en,title_es,date,end_date,type")
     assert [line.split(",")[0] for line in lines[1:]] == ["tacna-2025"]
 
@@ -200,7 +200,7 @@ def test_the_timeline_feeds_and_downloads_run_a_fixed_number_of_queries(client, 
         with django_assert_max_num_queries(16):
             assert client.get(url(name), {"party": "CL"}).status_code == 200
     with django_assert_max_num_queries(10):
-        client.get(url("events:download", format="json"), {"party": "CL"})
+        client.get(url("events:download", format="json"), {"party": "CL"}).getvalue()
 
 
 def a_busy_year(count, year=2020):

@@ -178,7 +178,7 @@ def test_the_export_holds_the_filtered_changelist_in_the_documented_format(admin
     AgreementFactory(slug="b-signed", status_id="signed")
     response = admin_client.post(EXPORT + "?status__code__exact=in_force", {"format": 0, "resource": 0})
     assert response["Content-Type"] == "text/csv; charset=utf-8"
-    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    rows = list(csv.DictReader(io.StringIO(response.getvalue().decode("utf-8-sig"))))
     assert [row["slug"] for row in rows] == ["a-in-force"]
     assert rows[0]["summary_en"] == '\'=HYPERLINK("http://x")'
     assert list(rows[0]) == [
@@ -207,7 +207,7 @@ def test_the_export_can_be_excel(admin_client):
     AgreementFactory(slug="pe-ca")
     response = admin_client.post(EXPORT, {"format": 1, "resource": 0})
     assert response["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    sheet = load_workbook(io.BytesIO(response.content)).worksheets[0]
+    sheet = load_workbook(io.BytesIO(response.getvalue())).worksheets[0]
     assert [row[0] for row in sheet.iter_rows(values_only=True)] == ["slug", "pe-ca"]
 
 

@@ -14,11 +14,17 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
+from django.http import StreamingHttpResponse
+from django.test.utils import CaptureQueriesContext
 from openpyxl import load_workbook
 
 from agreements.models import Agreement, AgreementStatus
+from directorates.models import Directorate
+from foreignpolicy import importing
 from foreignpolicy.models import Country, Organisation, Topic
 from foreignpolicy.partial_dates import Precision
+from foreignpolicy.registry import resource_for
 from foreignpolicy.tabular import read_csv
 from tests.factories import AgreementFactory, DirectorateFactory, EventFactory
 from tests.helpers import url
@@ -206,3 +212,85 @@ def test_staff_exports_keep_every_link(world, tmp_path):
     assert meeting["directorates"] == "zz-draft-unit;zz-unit"
     assert meeting["agreements"] == "peru-chile-fta;zz-draft-treaty;zz-treaty"
     assert meeting["date"] == "2024-02" and meeting["country"] == "CL"
+
+
+def test_a_download_is_streamed_and_sends_its_header_before_reading_the_records(client, world):
+    for fmt, first in (("csv", b"\xef\xbb\xbfslug,title_en,title_es,"), ("json", b"[")):
+        response = download(client, "agreements", fmt, {"party": "CL"})
+        assert isinstance(response, StreamingHttpResponse)
+        pieces = iter(response.streaming_content)
+        with CaptureQueriesContext(connection) as captured:
+            piece = next(pieces)
+        assert piece.startswith(first) and len(captured) == 0
+        assert b"peru-chile-fta" in b"".join(pieces)
+
+
+# The many-to-many relations of each kind: one query each per chunk of records.
+RELATIONS = {"directorates": 1, "agreements": 3, "events": 5}
+
+
+def records(kind, count):
+    """Records with a value in every column, every relation and every link."""
+    trade, chile = Topic.objects.get(slug="trade"), Country.objects.get(code="CL")
+    eu = Organisation.objects.get(slug="eu")
+    parent = DirectorateFactory()
+    for _ in range(count):
+        if kind == "directorates":
+            DirectorateFactory(parent=parent).topics.add(trade)
+        elif kind == "agreements":
+            agreement = AgreementFactory(directorate=parent, in_force_on=date(2007, 1, 1))
+            agreement.countries.add(chile)
+            agreement.organisations.add(eu)
+            agreement.topics.add(trade)
+        else:
+            event = EventFactory(country=chile, end_date=date(2025, 12, 12))
+            event.countries.add(chile)
+            event.organisations.add(eu)
+            event.topics.add(trade)
+            event.directorates.add(parent)
+            event.agreements.add(AgreementFactory())
+
+
+def queries(call):
+    with CaptureQueriesContext(connection) as captured:
+        call()
+    return len(captured)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_an_export_runs_one_query_and_then_one_per_relation_for_each_chunk(kind, monkeypatch):
+    monkeypatch.setattr(importing, "EXPORT_CHUNK", 100)
+    records(kind, 3)
+    assert queries(lambda: list(resource_for(kind).export_rows())) == 1 + RELATIONS[kind]
+    records(kind, 297)
+    total = resource_for(kind).get_queryset().count()
+    chunks = -(-total // 100)
+    assert queries(lambda: list(resource_for(kind).export_rows())) == 1 + chunks * RELATIONS[kind]
+    # Told after each chunk, with the total counted first.
+    told = []
+    assert queries(lambda: list(resource_for(kind).export_rows(progress=lambda *done: told.append(done)))) == (
+        2 + chunks * RELATIONS[kind]
+    )
+    assert told == [(min(total, 100 * n), total) for n in range(1, chunks + 1)]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_download_runs_as_many_queries_for_3_records_as_for_300(client, kind, monkeypatch):
+    records(kind, 3)
+    few = queries(lambda: download(client, kind, "csv", {}).getvalue())
+    records(kind, 297)
+    assert queries(lambda: download(client, kind, "csv", {}).getvalue()) == few
+    # In chunks of 100, each chunk adds its relations' queries and nothing else.
+    monkeypatch.setattr(importing, "EXPORT_CHUNK", 100)
+    chunks = -(-Directorate.objects.count() // 100) if kind == "directorates" else 3
+    assert queries(lambda: download(client, kind, "json", {}).getvalue()) == few + (chunks - 1) * RELATIONS[kind]
+
+
+def test_export_csv_writes_excel_with_the_cells_of_the_csv_file(world, tmp_path):
+    output = tmp_path / "agreements.xlsx"
+    call_command("export_csv", "agreements", "--output", str(output), stderr=io.StringIO())
+    sheet = load_workbook(output, read_only=True).worksheets[0]
+    cells = [["" if value is None else value for value in row] for row in sheet.iter_rows(values_only=True)]
+    exported = read_csv(staff_export("agreements", tmp_path))
+    assert cells[0] == list(exported.headers)
+    assert [row[0] for row in cells[1:]] == [row[0] for row in exported]

@@ -1,10 +1,20 @@
 import io
+import json
 import re
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from foreignpolicy.tabular import FileProblem, read_csv, read_table, restore, write_csv, write_xlsx
+from foreignpolicy.tabular import (
+    FileProblem,
+    csv_pieces,
+    json_pieces,
+    read_csv,
+    read_table,
+    restore,
+    write_csv,
+    write_xlsx,
+)
 from tests import hostile_files
 from tests.hostile_files import MAIN, cells, sheet, workbook
 
@@ -108,8 +118,33 @@ def test_formula_like_cells_are_neutralised_on_export_and_restored_on_import(tex
     if text.startswith(("=", "+", "-", "@", "\t", "\r")):
         assert f"'{text}".encode() in exported or f"\"'{text}".encode() in exported
     assert restore(read_csv(exported)[0][0]) == text
-    from_excel = read_table(write_xlsx(dataset), "x.xlsx")[0][0]
+    workbook = io.BytesIO()
+    write_xlsx(dataset.headers, dataset, workbook)
+    from_excel = read_table(workbook.getvalue(), "x.xlsx")[0][0]
     assert restore(from_excel) == text.replace("\r", "\n")
+
+
+ROWS = [
+    ["pe-cl", "TLC Perú–Chile", '"quoted", with comma', "=1+1"],
+    ["x", "", "two\nlines\ttab \u2028", "ñ \\ back/slash \x00"],
+]
+
+
+@pytest.mark.parametrize("count", [0, 1, 2, 1201])
+def test_the_json_pieces_are_exactly_what_json_dumps_writes_of_the_whole_list(count):
+    headers = ["slug", "title_es", "summary_en", "summary_es"]
+    rows = [ROWS[n % 2] for n in range(count)]
+    expected = json.dumps([dict(zip(headers, row, strict=True)) for row in rows], ensure_ascii=False, indent=1)
+    assert b"".join(json_pieces(headers, iter(rows))) == expected.encode()
+
+
+def test_the_csv_pieces_start_with_the_header_before_any_row_is_read():
+    def rows():
+        raise AssertionError("read too early")
+        yield
+
+    pieces = csv_pieces(["slug", "name_es"], rows())
+    assert next(pieces) == b"\xef\xbb\xbfslug,name_es\r\n"
 
 
 def test_windows_1252_spanish_text_is_read_with_every_accent_and_quote():

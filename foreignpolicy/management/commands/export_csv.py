@@ -3,9 +3,11 @@ from pathlib import Path
 from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
 
+from foreignpolicy.file_formats import CsvFormat, XlsxFormat
+from foreignpolicy.jobs import export_file
 from foreignpolicy.management.progress import progress_for
 from foreignpolicy.registry import RESOURCES, resource_for
-from foreignpolicy.tabular import write_csv, write_xlsx
+from foreignpolicy.tabular import csv_pieces
 
 
 class Command(BaseCommand):
@@ -21,11 +23,17 @@ class Command(BaseCommand):
         )
 
     def handle(self, kind, output, **options):
+        # The file is written as the records are read, so it is never held whole.
         resource = resource_for(kind)
-        total = resource.get_queryset().count()
-        dataset = resource.export(progress=progress_for(self, total, _("Exporting")) if output else None)
+        queryset = resource.get_queryset()
+        watched = output or not self.stdout.isatty()
+        progress = progress_for(self, queryset.count(), _("Exporting")) if watched else None
         if output:
-            output.write_bytes(write_xlsx(dataset) if output.suffix.lower() == ".xlsx" else write_csv(dataset))
-            self.stderr.write(self.style.SUCCESS(f"{len(dataset)} {kind} written to {output}."))
+            file_format = XlsxFormat() if output.suffix.lower() == ".xlsx" else CsvFormat()
+            with output.open("wb") as file:
+                count = export_file(resource, queryset, file_format, file, progress)
+            self.stderr.write(self.style.SUCCESS(f"{count} {kind} written to {output}."))
         else:
-            self.stdout.write(write_csv(dataset).decode("utf-8"), ending="")
+            rows = resource.export_rows(queryset, progress=progress)
+            for piece in csv_pieces(resource.get_export_headers(), rows):
+                self.stdout.write(piece.decode("utf-8"), ending="")
