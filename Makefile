@@ -7,7 +7,7 @@ INSTALLED := $(VENV)/.installed
 ADDRESS ?= 127.0.0.1:8000
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint format migrations-check messages check demo bench-import bench-undo bench-uploads bench-export clean
+.PHONY: help run test lint format migrations-check messages check demo bench-import bench-undo bench-uploads bench-pages bench-export clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -66,6 +66,10 @@ bench-undo: $(INSTALLED) ## Time upload, preview, confirm and undo of 10,000 and
 
 bench-uploads: $(INSTALLED) ## Upload every hostile file and 138,000 rows to gunicorn and its worker, as in production (PostgreSQL; its database is rebuilt)
 	$(BIN)/python -W ignore bench/production_uploads.py
+
+bench-pages: $(INSTALLED) ## Time the public pages with 300,000 agreements and 60,000 events (PostgreSQL; its database is rebuilt)
+	-createdb -h 127.0.0.1 -U postgres foreignpolicy_bench_pages 2>/dev/null
+	DATABASE_URL=postgres://postgres@127.0.0.1:5432/foreignpolicy_bench_pages $(BIN)/python -W ignore bench/public_pages.py
 
 bench-export: $(INSTALLED) ## Time export_csv, the admin export and the public download of 10,000, 100,000 and 300,000 agreements (PostgreSQL; its database is rebuilt)
 	-createdb -h 127.0.0.1 -U postgres foreignpolicy_bench_export 2>/dev/null
