@@ -25,7 +25,7 @@ request, or the worker); the message; and the largest resident memory (VmRSS, sa
 every 50 ms) of any gunicorn worker and of the Huey worker while it was handled. Any
 response of 500 or more, any request without an answer, and any worker timeout in
 gunicorn's log make the run fail. Every loop has a count and a deadline; the run takes
-some 4 minutes and stops after 9. Prints Markdown tables for docs/performance.md.
+3 to 5 minutes and stops after 9. Prints Markdown tables for docs/performance.md.
 """
 
 import argparse
