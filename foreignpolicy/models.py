@@ -24,7 +24,7 @@ class PublishableQuerySet(models.QuerySet):
     filter choice, feed and download starts from it."""
 
     def published(self):
-        return self.filter(is_published=True)
+        return self.filter(public_condition())
 
     def drafts(self):
         return self.filter(is_published=False)
@@ -49,14 +49,22 @@ class PublishableQuerySet(models.QuerySet):
             return self.prefetch_related(*public_links(self.model))
         return self.public(links=True)
 
-    def counted_by(self, relation):
-        """For annotate(): how many of these records each row reaches through `relation`,
-        as in `Topic.objects.annotate(n=Agreement.objects.public().counted_by("agreements"))`."""
-        return Count(relation, filter=Q(**{f"{relation}__in": self.values("pk")}), distinct=True)
-
     def search(self, text):
         """Records whose text in either language holds every word, ignoring case and accents."""
         return search(self, text)
+
+
+def public_condition(prefix=""):
+    """The condition a record meets when the public may see it, also as seen from another
+    model through `prefix` (e.g. "agreements__")."""
+    return Q(**{f"{prefix}is_published": True})
+
+
+def public_count(relation):
+    """For annotate(): how many records the public may see each row reaches through
+    `relation`, as in `Topic.objects.annotate(n=public_count("agreements"))`. One grouped
+    count: a subquery in the filter would run once per row."""
+    return Count(relation, filter=public_condition(f"{relation}__"), distinct=True)
 
 
 def record_links(model):

@@ -8,7 +8,7 @@ from agreements.models import Agreement, AgreementStatus
 from directorates.models import Directorate
 from events.models import Event
 
-from .models import Topic
+from .models import Topic, public_count
 
 LATEST_EVENTS = 6
 RESULTS_PER_KIND = 20
@@ -19,7 +19,7 @@ class HomeView(TemplateView):
 
     def get_context_data(self, **kwargs):
         list_url = reverse("agreements:list")
-        statuses = AgreementStatus.objects.annotate(count=Agreement.objects.public().counted_by("agreements"))
+        statuses = AgreementStatus.objects.annotate(count=public_count("agreements"))
         return super().get_context_data(
             statuses=[(status, status.count, f"{list_url}?status={status.code}") for status in statuses],
             directorates=Directorate.objects.public().tree(),
@@ -69,8 +69,8 @@ class TopicListView(TemplateView):
 
     def get_context_data(self, **kwargs):
         topics = Topic.objects.annotate(
-            agreement_count=Agreement.objects.public().counted_by("agreements"),
-            event_count=Event.objects.public().counted_by("events"),
+            agreement_count=public_count("agreements"),
+            event_count=public_count("events"),
         )
         return super().get_context_data(topics=topics, **kwargs)
 

@@ -18,6 +18,7 @@ from directorates.models import Directorate
 from events.models import Event, EventType
 from foreignpolicy.models import Country, Organisation, Topic
 from foreignpolicy.registry import resource_for
+from foreignpolicy.sitemaps import SITEMAPS
 from tests.factories import AgreementFactory, DirectorateFactory, EventFactory, StaffFactory
 from tests.helpers import url
 
@@ -225,7 +226,8 @@ def public_addresses():
         *(("events:download", {"format": fmt}, EVENT_QUERIES) for fmt in ("csv", "json")),
         *((name, {"slug": slug}, [{}]) for name, slugs in PUBLISHED.items() for slug in slugs),
     ]
-    return ["/sitemap.xml", "/robots.txt"] + [
+    sitemaps = [f"/sitemap-{section}.xml" for section in SITEMAPS]
+    return ["/sitemap.xml", *sitemaps, "/robots.txt"] + [
         url(name, language, **kwargs) + (f"?{urlencode(query)}" if query else "")
         for language in ("en", "es")
         for name, kwargs, queries in pages
