@@ -84,12 +84,13 @@ def through_rows(model, relation, ids, *values, within=None, ordered=False):
     field = model._meta.get_field(relation)
     source, target = field.m2m_field_name(), field.m2m_reverse_field_name()
     through = field.remote_field.through
+    table = connection.ops.quote_name(through._meta.db_table)
     column = connection.ops.quote_name(through._meta.get_field(source).column)
     # The keys written into the SQL rather than as 2,000 parameters, which Django and
     # psycopg handle one by one (a third of an export's time, measured by bench/export.py);
     # int() makes sure they are the integers the database gave.
     keys = ",".join(str(int(pk)) for pk in ids) or "NULL"
-    links = through.objects.extra(where=[f"{through._meta.db_table}.{column} IN ({keys})"])
+    links = through.objects.extra(where=[f"{table}.{column} IN ({keys})"])
     if within is not None:
         links = links.filter(**{f"{target}__in": within})
     ordering = []
