@@ -17,3 +17,16 @@ def url(name, language="en", **kwargs):
 
 def page_slugs(response):
     return [record.slug for record in response.context["object_list"]]
+
+
+def then_meanwhile(monkeypatch, module, name, action):
+    """Make `module.name` run `action` after it returns: someone else's change, made while
+    the code under test is between two of its steps."""
+    original = getattr(module, name)
+
+    def wrapped(*args, **kwargs):
+        value = original(*args, **kwargs)
+        action()
+        return value
+
+    monkeypatch.setattr(module, name, wrapped)

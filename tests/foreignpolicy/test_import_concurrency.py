@@ -7,21 +7,19 @@ from django.utils import timezone
 from agreements.models import Agreement
 from foreignpolicy import importing
 from tests.factories import AgreementFactory
-from tests.helpers import csv_text, problems
+from tests.helpers import csv_text, problems, then_meanwhile
 
 pytestmark = pytest.mark.django_db
 
 
 def test_a_record_edited_while_its_file_is_checked_stops_the_import(import_csv, monkeypatch):
     AgreementFactory(slug="pe-cl", title_en="Before")
-    plan_import = importing.plan_import
-
-    def edit_meanwhile(*args, **kwargs):
-        plan = plan_import(*args, **kwargs)
-        Agreement.objects.filter(slug="pe-cl").update(title_en="Edited meanwhile", updated_at=timezone.now())
-        return plan
-
-    monkeypatch.setattr(importing, "plan_import", edit_meanwhile)
+    then_meanwhile(
+        monkeypatch,
+        importing,
+        "plan_import",
+        lambda: Agreement.objects.filter(slug="pe-cl").update(title_en="Edited meanwhile", updated_at=timezone.now()),
+    )
     result = import_csv(
         "agreements",
         csv_text(

@@ -17,7 +17,7 @@ from foreignpolicy.models import ImportRecord
 from foreignpolicy.registry import resource_for, resource_for_model
 from foreignpolicy.tabular import write_csv
 from tests.factories import EventFactory
-from tests.helpers import csv_text, problems
+from tests.helpers import csv_text, problems, then_meanwhile
 
 pytestmark = pytest.mark.django_db
 
@@ -175,14 +175,14 @@ def test_a_large_undo_runs_in_the_worker_behind_its_progress_page(
 
 def test_undo_checks_again_under_lock_what_changed_after_its_preview(import_csv, demo, admin_user, monkeypatch):
     imported = import_csv("agreements", FILES["agreements"])
-    plan_import = undo_module.plan_import
-
-    def edit_meanwhile(*args, **kwargs):
-        plan = plan_import(*args, **kwargs)
-        Agreement.objects.filter(slug="peru-chile-fta").update(title_en="Edited meanwhile", updated_at=timezone.now())
-        return plan
-
-    monkeypatch.setattr(undo_module, "plan_import", edit_meanwhile)
+    then_meanwhile(
+        monkeypatch,
+        undo_module,
+        "plan_import",
+        lambda: Agreement.objects.filter(slug="peru-chile-fta").update(
+            title_en="Edited meanwhile", updated_at=timezone.now()
+        ),
+    )
     result = undo(imported.record, admin_user)
     assert problems(result) == ["These records were changed after the import, so it cannot be undone: peru-chile-fta."]
     assert Agreement.objects.get(slug="peru-chile-fta").title_en == "Edited meanwhile"
