@@ -127,7 +127,8 @@ IMPORT_EXPORT_SKIP_ADMIN_LOG = True
 # Without these, any staff member could import into and export every model.
 IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "import"
 IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "export"
-# The largest file the admin's import accepts (20 MB holds some 100,000 agreement rows).
+# The largest file the admin's import accepts: 20 MB, some 30,000 agreement rows with
+# summaries as the demo's (docs/csv-format.md, "Size").
 IMPORT_MAX_UPLOAD_BYTES = int(os.environ.get("IMPORT_MAX_UPLOAD_BYTES", str(20 * 1024 * 1024)))
 # Limits on what any imported file may hold, in the admin and on the command line, checked
 # while the file is read (docs/csv-format.md, "Limits"). Rows of data, after the header.
