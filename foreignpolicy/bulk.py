@@ -1,6 +1,65 @@
 """Bulk writes that stay fast at tens of thousands of rows."""
 
+from contextlib import nullcontext
+
 from django.db import connections
+from django.db.models import AutoField
+
+
+def bulk_create(model, objects, batch_size=1000, *, pks=True):
+    """Like QuerySet.bulk_create, but on PostgreSQL as one COPY, which spares the SQL
+    text of a multi-row INSERT and its parameters (docs/performance.md, "Upload, preview,
+    confirm and undo"); `batch_size` is the other databases'.
+
+    Each value is what bulk_create writes (the field's pre_save, so auto_now and
+    auto_now_add, then get_db_prep_save). The primary keys are taken from the table's
+    sequence first, in one query, and set on the objects, so nothing needs reading back;
+    with `pks=False` (rows nobody refers to, such as links) the database numbers them and
+    the objects keep None. Inside the caller's transaction, like every query."""
+    objects = list(objects)
+    manager = model._default_manager
+    connection = connections[manager.db]
+    opts = model._meta
+    fields = [field for field in opts.concrete_fields if not field.generated]
+    auto_pk = isinstance(opts.pk, AutoField)
+    if (
+        connection.vendor != "postgresql"
+        or not objects
+        or not auto_pk
+        or any(field.has_db_default() for field in fields)
+        or any(obj.pk is not None for obj in objects)
+    ):
+        manager.bulk_create(objects, batch_size=batch_size)
+        return objects
+    for obj in objects:
+        obj._prepare_related_fields_for_save(operation_name="bulk_create")
+    table = connection.ops.quote_name(opts.db_table)
+    with connection.cursor() as cursor:
+        if pks:
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s) ORDER BY 1",
+                [table, opts.pk.column, len(objects)],
+            )
+            for obj, (pk,) in zip(objects, cursor.fetchall(), strict=True):
+                obj.pk = pk
+        else:
+            fields = [field for field in fields if field is not opts.pk]
+        columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
+        copy_rows(connection, cursor, f"COPY {table} ({columns}) FROM STDIN", fields, objects)
+    for obj in objects:
+        obj._state.adding = False
+        obj._state.db = connection.alias
+    return objects
+
+
+def copy_rows(connection, cursor, sql, fields, objects):
+    # The raw psycopg cursor: its errors made Django's (DatabaseError), and the COPY
+    # counted as a query where queries are counted (tests, DEBUG).
+    debug = getattr(cursor, "debug_sql", None)
+    logged = debug(sql) if debug else nullcontext()
+    with connection.wrap_database_errors, logged, cursor.cursor.copy(sql) as copy:
+        for obj in objects:
+            copy.write_row([field.get_db_prep_save(field.pre_save(obj, True), connection) for field in fields])
 
 
 def bulk_update(model, objects, field_names, batch_size=1000):

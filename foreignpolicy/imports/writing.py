@@ -9,7 +9,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ..bulk import bulk_update
+from ..bulk import bulk_create, bulk_update
 from ..columns import chunked
 from ..models import ImportRecord
 from ..partial_dates import PartialDateAttribute
@@ -28,7 +28,7 @@ def write(plan, user, file_name, undoes=None):
     updated = [row for row in plan.rows if row.action == UPDATE]
     for row in created + updated:
         row.instance.refresh_search_text()
-    model.objects.bulk_create([row.instance for row in created], batch_size=BATCH_SIZE)
+    bulk_create(model, [row.instance for row in created], batch_size=BATCH_SIZE)
     by_slug = {row.slug: row.instance for row in plan.rows}
     for row in plan.rows:
         for attribute, pending in row.pending.items():
@@ -92,7 +92,7 @@ def write_relations(plan, created, updated, by_slug):
                 for item in row.values.get(name) or []
                 if isinstance(item, (target_model, PendingRecord))
             ]
-            through.objects.bulk_create(links, batch_size=BATCH_SIZE)
+            bulk_create(through, links, batch_size=BATCH_SIZE, pks=False)
 
 
 def saved(item, by_slug):
@@ -115,7 +115,7 @@ def write_log(record, created, updated):
         )
         for row in created + updated
     ]
-    LogEntry.objects.bulk_create(entries, batch_size=BATCH_SIZE)
+    bulk_create(LogEntry, entries, batch_size=BATCH_SIZE, pks=False)
 
 
 def shorten(value):
