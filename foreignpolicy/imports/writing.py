@@ -9,7 +9,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ..bulk import bulk_create, bulk_update
+from ..bulk import bulk_create, bulk_update, insert_values
 from ..columns import chunked
 from ..models import ImportRecord
 from ..partial_dates import PartialDateAttribute
@@ -87,12 +87,12 @@ def write_relations(plan, created, updated, by_slug):
             for chunk in chunked(stale):
                 through.objects.filter(**{f"{source}__in": chunk}).delete()
             links = [
-                through(**{f"{source}_id": row.instance.pk, f"{target}_id": saved(item, by_slug).pk})
+                (row.instance.pk, saved(item, by_slug).pk)
                 for row in rows
                 for item in row.values.get(name) or []
                 if isinstance(item, (target_model, PendingRecord))
             ]
-            bulk_create(through, links, batch_size=BATCH_SIZE, pks=False)
+            insert_values(through, [f"{source}_id", f"{target}_id"], links, batch_size=BATCH_SIZE)
 
 
 def saved(item, by_slug):
@@ -104,18 +104,21 @@ def write_log(record, created, updated):
         source = str(record)
     else:
         source = _("Import #%(number)d from %(file)s") % {"number": record.pk, "file": record.file_name}
+    now, created_message = timezone.now(), f"{source}: " + _("created.")
+    fields = ["action_time", "user_id", "content_type_id", "object_id", "object_repr", "action_flag", "change_message"]
     entries = [
-        LogEntry(
-            user_id=record.user_id,
-            content_type_id=record.content_type_id,
-            object_id=str(row.instance.pk),
-            object_repr=str(row.instance)[:200],
-            action_flag=ADDITION if row.action == NEW else CHANGE,
-            change_message=f"{source}: " + (_("created.") if row.action == NEW else describe_changes(row.changes)),
+        (
+            now,
+            record.user_id,
+            record.content_type_id,
+            str(row.instance.pk),
+            str(row.instance)[:200],
+            ADDITION if row.action == NEW else CHANGE,
+            created_message if row.action == NEW else f"{source}: " + describe_changes(row.changes),
         )
         for row in created + updated
     ]
-    bulk_create(LogEntry, entries, batch_size=BATCH_SIZE, pks=False)
+    insert_values(LogEntry, fields, entries, batch_size=BATCH_SIZE)
 
 
 def shorten(value):

@@ -10,7 +10,7 @@ from django.db import DatabaseError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from agreements.models import Agreement, AgreementStatus, AgreementType
-from foreignpolicy.bulk import bulk_create
+from foreignpolicy.bulk import bulk_create, insert_values
 from foreignpolicy.imports import writing
 from foreignpolicy.models import ImportRecord, Topic
 from tests.helpers import csv_text, problems
@@ -77,6 +77,16 @@ def test_links_written_without_their_keys_are_all_there():
     links = bulk_create(through, [through(agreement_id=record.pk, topic_id=topic.pk) for topic in topics], pks=False)
     assert len(links) == 2
     assert set(record.topics.all()) == set(topics)
+
+
+def test_links_written_as_values_are_all_there_and_every_field_needs_one():
+    record = bulk_create(Agreement, [agreement("linked")])[0]
+    through = Agreement.topics.through
+    topics = list(Topic.objects.all()[:3])
+    insert_values(through, ["agreement_id", "topic_id"], [(record.pk, topic.pk) for topic in topics])
+    assert set(record.topics.all()) == set(topics)
+    with pytest.raises(ValueError, match="needs a value for every field"):
+        insert_values(through, ["agreement_id"], [(record.pk,)])
 
 
 def test_each_copy_counts_as_a_query():
