@@ -146,3 +146,20 @@ def test_no_page_loads_anything_from_another_site(client, records):
         page = client.get(url(name, **kwargs)).content.decode()
         loaded_from_elsewhere = r'<(script|link|img|iframe|source)\b[^>]*\b(src|href)="(https?:)?//(?!testserver)'
         assert not re.search(loaded_from_elsewhere, page), name
+
+
+@pytest.mark.parametrize("name", ["home", "agreements:list", "events:list", "directorates:list"])
+def test_an_unchanged_page_asked_again_with_its_etag_is_answered_304_without_a_body(client, name):
+    AgreementFactory()
+    first = client.get(url(name))
+    assert first.status_code == 200 and first.has_header("ETag")
+    again = client.get(url(name), headers={"if-none-match": first["ETag"]})
+    assert again.status_code == 304 and again.content == b""
+
+
+def test_a_changed_page_asked_with_its_old_etag_is_sent_again(client):
+    AgreementFactory()
+    first = client.get(url("agreements:list"))
+    AgreementFactory(title_en="A new agreement")
+    changed = client.get(url("agreements:list"), headers={"if-none-match": first["ETag"]})
+    assert changed.status_code == 200 and "A new agreement" in changed.content.decode()
