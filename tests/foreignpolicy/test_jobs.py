@@ -9,6 +9,7 @@ import re
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
@@ -258,6 +259,16 @@ def test_a_job_that_fails_says_so_keeps_no_file_and_logs_the_error(admin_client,
     assert "out of memory, say" in caplog.text
 
 
+@contextmanager
+def on_import_saved(handler):
+    """Run `handler` when an import is recorded, inside the import's transaction."""
+    post_save.connect(handler, sender=ImportRecord)
+    try:
+        yield
+    finally:
+        post_save.disconnect(handler, sender=ImportRecord)
+
+
 def test_a_confirmation_whose_write_fails_after_inserting_rows_writes_nothing(admin_client):
     job = upload(admin_client, GOOD).context["job"]
     inserted = []
@@ -266,11 +277,8 @@ def test_a_confirmation_whose_write_fails_after_inserting_rows_writes_nothing(ad
         inserted.append(Agreement.objects.count())
         raise RuntimeError("the worker dies in the middle of the write")
 
-    post_save.connect(fail_after_inserting, sender=ImportRecord)
-    try:
+    with on_import_saved(fail_after_inserting):
         response = admin_client.post(job_url(job, "job_confirm"), follow=True)
-    finally:
-        post_save.disconnect(fail_after_inserting, sender=ImportRecord)
     assert inserted == [2]  # the records were in, inside the transaction
     confirmation = FileJob.objects.get(action=FileJob.Action.CONFIRM)
     assert confirmation.state == FileJob.State.FAILED and confirmation.record is None
@@ -285,11 +293,8 @@ def test_a_confirmation_the_database_refuses_is_a_problem_and_writes_nothing(adm
     def refuse(sender, instance, created, **kwargs):
         raise DatabaseError("disk full")
 
-    post_save.connect(refuse, sender=ImportRecord)
-    try:
+    with on_import_saved(refuse):
         response = admin_client.post(job_url(job, "job_confirm"), follow=True)
-    finally:
-        post_save.disconnect(refuse, sender=ImportRecord)
     assert "The database refused the import and nothing was saved: disk full" in response.content.decode()
     assert FileJob.objects.get(action=FileJob.Action.CONFIRM).state == FileJob.State.DONE
     assert not Agreement.objects.exists() and not ImportRecord.objects.exists()
