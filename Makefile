@@ -7,7 +7,7 @@ INSTALLED := $(VENV)/.installed
 ADDRESS ?= 127.0.0.1:8000
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint format migrations-check messages check demo bench-import bench-undo bench-uploads bench-pages bench-export clean
+.PHONY: help run test lint format migrations-check messages check demo bench-import bench-undo bench-uploads bench-pages bench-export cluster clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -74,6 +74,15 @@ bench-pages: $(INSTALLED) ## Time the public pages with 300,000 agreements and 6
 bench-export: $(INSTALLED) ## Time export_csv, the admin export and the public download of 10,000, 100,000 and 300,000 agreements (PostgreSQL; its database is rebuilt)
 	-createdb -h 127.0.0.1 -U postgres foreignpolicy_bench_export 2>/dev/null
 	DATABASE_URL=postgres://postgres@127.0.0.1:5432/foreignpolicy_bench_export $(BIN)/python -W ignore bench/export.py
+
+CLUSTER_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/foreignpolicy_cluster
+CLUSTER_QUEUE_URL ?= redis://127.0.0.1:6379/0
+CLUSTER_CACHE_URL ?= redis://127.0.0.1:6379/1
+CLUSTER_PORTS ?= 8001 8002
+
+cluster: $(INSTALLED) ## Run the production topology on this machine: gunicorn on :8001 and :8002, the worker, PostgreSQL, Redis
+	$(BIN)/python deploy/cluster.py --database-url $(CLUSTER_DATABASE_URL) --queue-url $(CLUSTER_QUEUE_URL) \
+		--cache-url $(CLUSTER_CACHE_URL) --ports $(CLUSTER_PORTS)
 
 clean: ## Remove the virtual environment, the SQLite database and local files
 	rm -rf $(VENV) db.sqlite3 db.sqlite3-wal db.sqlite3-shm var staticfiles
