@@ -5,6 +5,33 @@ from contextlib import nullcontext
 from django.db import connections
 from django.db.models import AutoField
 
+# Internal types whose fields prepare a value of this exact Python type as the value itself,
+# for psycopg to adapt: calling get_db_prep_save on them was a third of a COPY's Python
+# time at 100,000 records and their links.
+PREPARED_AS_THEY_ARE = {
+    "AutoField": int,
+    "BigAutoField": int,
+    "BigIntegerField": int,
+    "BooleanField": bool,
+    "CharField": str,
+    "IntegerField": int,
+    "PositiveIntegerField": int,
+    "PositiveSmallIntegerField": int,
+    "SlugField": str,
+    "SmallIntegerField": int,
+    "TextField": str,
+}
+
+
+def preparer(field, connection):
+    """A function giving what `field.get_db_prep_save` gives for a value, faster."""
+    prepare = field.get_db_prep_save
+    stored = field.target_field if field.many_to_one else field
+    as_it_is = PREPARED_AS_THEY_ARE.get(stored.get_internal_type())
+    if as_it_is is None:
+        return lambda value: prepare(value, connection)
+    return lambda value: value if value is None or type(value) is as_it_is else prepare(value, connection)
+
 
 def bulk_create(model, objects, batch_size=1000, *, pks=True):
     """Like QuerySet.bulk_create, but on PostgreSQL as one COPY, which spares the SQL
@@ -45,9 +72,8 @@ def bulk_create(model, objects, batch_size=1000, *, pks=True):
         else:
             fields = [field for field in fields if field is not opts.pk]
         columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
-        values = (
-            [field.get_db_prep_save(field.pre_save(obj, True), connection) for field in fields] for obj in objects
-        )
+        prepared = [(field.pre_save, preparer(field, connection)) for field in fields]
+        values = ([prepare(pre_save(obj, True)) for pre_save, prepare in prepared] for obj in objects)
         copy_rows(connection, cursor, f"COPY {table} ({columns}) FROM STDIN", values)
     for obj in objects:
         obj._state.adding = False
@@ -73,9 +99,8 @@ def insert_values(model, attnames, rows, batch_size=1000):
         return
     table = connection.ops.quote_name(opts.db_table)
     columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
-    values = (
-        [field.get_db_prep_save(value, connection) for field, value in zip(fields, row, strict=True)] for row in rows
-    )
+    prepared = [preparer(field, connection) for field in fields]
+    values = ([prepare(value) for prepare, value in zip(prepared, row, strict=True)] for row in rows)
     with connection.cursor() as cursor:
         copy_rows(connection, cursor, f"COPY {table} ({columns}) FROM STDIN", values)
 
@@ -109,12 +134,11 @@ def bulk_update(model, objects, field_names, batch_size=1000):
     names = ", ".join(connection.ops.quote_name(field.column) for field in columns)
     key = connection.ops.quote_name(pk.column)
     placeholder = "(" + ", ".join(f"%s::{field.db_type(connection)}" for field in columns) + ")"
+    prepared = [(field.attname, preparer(field, connection)) for field in columns]
     with connection.cursor() as cursor:
         for start in range(0, len(objects), batch_size):
             batch = objects[start : start + batch_size]
-            params = [
-                field.get_db_prep_save(getattr(obj, field.attname), connection) for obj in batch for field in columns
-            ]
+            params = [prepare(getattr(obj, attname)) for obj in batch for attname, prepare in prepared]
             cursor.execute(
                 f"UPDATE {table} SET {assignments} FROM (VALUES {', '.join([placeholder] * len(batch))}) "
                 f"AS v({names}) WHERE {table}.{key} = v.{key}",

@@ -122,6 +122,9 @@ class Entries:
 
 
 class CellWidget(widgets.Widget):
+    # A file repeats this column's cells, so each distinct one is read once (CellMeanings).
+    repeats = True
+
     def prepare(self, values, context):
         """Load whatever the column's values name, in a few queries for the whole file;
         `context` is a LookupContext."""
@@ -148,6 +151,8 @@ class TextWidget(CellWidget):
     """Text as written. Nothing that could run gets in: no spreadsheet formula (a leading
     apostrophe marks one meant as text, as the exports write it), no HTML in plain text,
     and no script in Markdown."""
+
+    repeats = False  # titles and summaries differ from row to row
 
     def __init__(self, markdown=False):
         super().__init__()

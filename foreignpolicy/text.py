@@ -11,8 +11,12 @@ _SEPARATORS = re.compile(r"[\s,\"()\-–—_/&]+")
 
 def normalise(text):
     """Fold case, accents and punctuation, so "Perú", "PERU" and "peru." compare equal."""
-    decomposed = unicodedata.normalize("NFKD", str(text))
-    without_accents = "".join(c for c in decomposed if not unicodedata.combining(c))
+    text = str(text)
+    if text.isascii():  # nothing to decompose: most names, and a large import's every title
+        without_accents = text
+    else:
+        decomposed = unicodedata.normalize("NFKD", text)
+        without_accents = "".join(c for c in decomposed if not unicodedata.combining(c))
     return _SEPARATORS.sub(" ", _SILENT.sub("", without_accents.casefold())).strip()
 
 

@@ -4,6 +4,7 @@ then the checks that need several rows. Checks return problems; they never raise
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils.translation import gettext as _
 
+from ..partial_dates import PartialDateAttribute
 from .diffing import PUBLISHED
 from .lookups import PendingRecord
 from .problems import Problem
@@ -28,7 +29,37 @@ def apply(row, columns, model):
         instance.is_published = False
 
 
-def validate(row, model, column_for_field):
+class ValidValues:
+    """The values of fields filled from repeating columns (a type, a date, published)
+    already found valid: a field's rules look at its value only, so each distinct value
+    is checked once per file."""
+
+    def __init__(self, model, columns):
+        self.fields = {}  # field name → attribute name, for the repeating columns' fields
+        for column in columns:
+            if column.relations or not column.widget.repeats or not column.attribute:
+                continue
+            descriptor = getattr(model, column.attribute, None)
+            if isinstance(descriptor, PartialDateAttribute):
+                names = (descriptor.date_field, descriptor.precision_field)
+            else:
+                names = (column.attribute,)
+            for name in names:
+                field = model._meta.get_field(name)
+                if not field.many_to_one:
+                    self.fields[name] = field.attname
+        self.valid = set()
+
+    def known(self, instance):
+        return [name for name, attname in self.fields.items() if (name, getattr(instance, attname)) in self.valid]
+
+    def remember(self, instance, invalid):
+        for name, attname in self.fields.items():
+            if name not in invalid:
+                self.valid.add((name, getattr(instance, attname)))
+
+
+def validate(row, model, column_for_field, valid_values):
     """The model's field and record rules, each problem in the column it belongs to."""
     instance = row.instance
     foreign_keys = [f.name for f in model._meta.concrete_fields if f.many_to_one]
@@ -36,7 +67,13 @@ def validate(row, model, column_for_field):
     for check in (
         # An empty slug is derived from the title; when both are missing the title says so.
         lambda: instance.clean_fields(
-            exclude=[*foreign_keys, "created_at", "updated_at", *(["slug"] if not row.slug else [])]
+            exclude=[
+                *foreign_keys,
+                "created_at",
+                "updated_at",
+                *(["slug"] if not row.slug else []),
+                *valid_values.known(instance),
+            ]
         ),
         instance.clean,
     ):
@@ -45,6 +82,7 @@ def validate(row, model, column_for_field):
         except ValidationError as error:
             for field_name, messages in error.error_dict.items():
                 errors.setdefault(field_name, []).extend(messages)
+    valid_values.remember(instance, errors)
     for name in foreign_keys:
         field = model._meta.get_field(name)
         if not field.null and getattr(instance, field.attname) is None and name not in row.pending:

@@ -3,10 +3,10 @@
 import hashlib
 from dataclasses import dataclass, field
 
-from .checking import apply, validate
-from .diffing import diff, load_existing, snapshot, understood
+from .checking import ValidValues, apply, validate
+from .diffing import diff, load_existing, snapshot
 from .duplicates import likely_duplicates
-from .reading import assign_slugs, read_header, read_rows
+from .reading import SKIP, assign_slugs, read_header, read_rows
 from .resolving import resolve
 
 PROGRESS_STEP = 500
@@ -20,6 +20,7 @@ class ImportPlan:
     rows: list = field(default_factory=list)
     problems: list = field(default_factory=list)
     warnings: list = field(default_factory=list)
+    meanings: dict = field(default_factory=dict)  # column name → CellMeanings
 
     @property
     def present(self):
@@ -45,19 +46,22 @@ def plan_import(resource, dataset, progress=None):
     plan.columns = [known[name] for name in present]
     plan.rows = read_rows(dataset, names, present)
     plan.problems += assign_slugs(plan.rows, model, resource.title_columns)
-    plan.problems += resolve(plan.rows, plan.columns, model)
-    existing = load_existing(model, {row.slug for row in plan.rows if row.slug}, plan.columns)
+    meanings, problems = resolve(plan.rows, plan.columns, model)
+    plan.problems += problems
+    plan.meanings = meanings
+    existing, links = load_existing(model, {row.slug for row in plan.rows if row.slug}, plan.columns)
+    valid_values = ValidValues(model, plan.columns)
     for done, row in enumerate(plan.rows, start=1):
         original = existing.get(row.slug)
         row.instance = original or model()
         if original:
-            snapshot(row, original, plan.columns)
+            snapshot(row, original, plan.columns, meanings, links)
         apply(row, plan.columns, model)
-        plan.problems += validate(row, model, resource.column_for_field)
         if original:
-            diff(row, plan.columns)
-        else:
-            understood(row, plan.columns)
+            diff(row, meanings)
+        if row.action != SKIP:
+            # A row that changes nothing leaves its record as valid as it was.
+            plan.problems += validate(row, model, resource.column_for_field, valid_values)
         if progress and (done % PROGRESS_STEP == 0 or done == len(plan.rows)):
             progress(done, len(plan.rows))
     for check in resource.cross_row_checks:

@@ -4,18 +4,70 @@ from .lookups import LookupContext
 from .problems import Problem
 
 
+class CellMeanings:
+    """What the cells of one column mean, how they are written back and how a preview
+    describes them. Most columns of a large file hold a few values many times (a type,
+    a list of parties, a date), so for a widget that `repeats` each distinct cell is read,
+    and each distinct value written, once."""
+
+    def __init__(self, widget):
+        self.widget = widget
+        self.read, self.written, self.described = {}, {}, {}
+
+    def clean(self, cell):
+        """The value of `cell`, or ValueError with the message for the user."""
+        try:
+            value, error = self.read[cell]
+        except KeyError:
+            value, error = self._clean(cell)
+            if self.widget.repeats:
+                self.read[cell] = value, error
+        if error:
+            raise ValueError(error)
+        return value
+
+    def _clean(self, cell):
+        try:
+            return self.widget.clean(cell), None
+        except ValueError as error:
+            return None, str(error)
+
+    def render(self, value):
+        """`value` in the canonical form an export writes."""
+        if not self.widget.repeats:
+            return self.widget.render(value)
+        key = tuple(value) if isinstance(value, list) else value
+        try:
+            return self.written[key]
+        except KeyError:
+            rendered = self.written[key] = self.widget.render(value)
+            return rendered
+        except TypeError:  # an unhashable value, as a record not saved yet
+            return self.widget.render(value)
+
+    def describe(self, cell, value):
+        """What the preview says it understood of `cell`, read as `value`."""
+        if not self.widget.repeats:
+            return self.widget.describe(value)
+        if cell not in self.described:
+            self.described[cell] = self.widget.describe(value)
+        return self.described[cell]
+
+
 def resolve(rows, columns, model):
-    """Fill each row's values from its cells; problems for cells that cannot be read."""
+    """Fill each row's values from its cells; returns ({column name: CellMeanings}, problems
+    for cells that cannot be read)."""
     context = LookupContext(model, {row.slug: row for row in rows if row.slug})
+    meanings = {}
     for column in columns:
         column.widget.prepare([row.cells[column.column_name] for row in rows], context)
+        meanings[column.column_name] = CellMeanings(column.widget)
     problems = []
     for row in rows:
-        for column in columns:
-            name = column.column_name
+        for name, meaning in meanings.items():
             try:
-                row.values[name] = column.widget.clean(row.cells[name])
+                row.values[name] = meaning.clean(row.cells[name])
             except ValueError as error:
                 problems.append(Problem(row.number, name, str(error)))
                 row.failed.add(name)
-    return problems
+    return meanings, problems

@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from import_export.results import Result, RowResult
 
+from .diffing import understood
 from .problems import Problem, in_file_order
 from .reading import NEW, SKIP, UPDATE
 from .writing import write
@@ -84,17 +85,41 @@ def plan_result(plan, strict=False, result=None):
             result.append_invalid_row(row.number, row.cells, ValidationError(by_row[row.number]))
             result.totals[RowResult.IMPORT_TYPE_INVALID] += 1
             continue
-        row_result = RowResult()
-        row_result.import_type = row.action
-        row_result.number = row.number
-        row_result.row_values = row.cells
-        row_result.changes = row.understood if row.action == NEW else row.changes
-        row_result.instance = row.instance
-        row_result.object_repr = str(row.instance)
+        row_result = PlannedRowResult(row, plan.meanings)
         result.append_row_result(row_result)
         result.increment_row_result_total(row_result)
         result.drafts += not row.instance.is_published
     return result
+
+
+class PlannedRowResult(RowResult):
+    """A row of the result. What a new row was understood as, and the record's name, are
+    worked out when shown: a preview shows a few thousand rows of a file of any size."""
+
+    def __init__(self, row, meanings):
+        super().__init__()
+        self.row = row
+        self.meanings = meanings
+        self.import_type = row.action
+        self.number = row.number
+        self.row_values = row.cells
+        self.instance = row.instance
+
+    @property
+    def changes(self):
+        if self.row.action != NEW:
+            return self.row.changes
+        if not self.row.understood:
+            understood(self.row, self.meanings)
+        return self.row.understood
+
+    @property
+    def object_repr(self):
+        return str(self.instance)
+
+    @object_repr.setter
+    def object_repr(self, value):
+        pass  # RowResult() sets None; the name is the instance's
 
 
 class Refused(Exception):
