@@ -2,6 +2,7 @@
 whose page, downloads and feeds all start from the same FilterSet, and the downloads."""
 
 from django.http import Http404, StreamingHttpResponse
+from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django.views.generic import DetailView, ListView, View
 
@@ -16,6 +17,13 @@ class RecordDetailView(DetailView):
 
     def get_queryset(self):
         return self.model.objects.for_detail().visible_to(self.request.user)
+
+    def render_to_response(self, context, **response_kwargs):
+        response = super().render_to_response(context, **response_kwargs)
+        if not self.object.is_published:
+            # A preview is for the staff member who asked: no cache may keep it.
+            patch_cache_control(response, private=True)
+        return response
 
 
 class FilteredMixin:
