@@ -23,6 +23,7 @@ from .admin_files import FileImportExportMixin
 from .imports.undo import refusal_for, undo_import
 from .imports.writing import describe_changes
 from .models import Country, FileJob, ImportRecord, Organisation, Topic, slug_from_titles
+from .page_cache import public_content_changed
 from .registry import resource_for_model
 from .tasks import start
 
@@ -92,6 +93,8 @@ class RecordAdmin(FileImportExportMixin, admin.ModelAdmin):
         queryset.filter(pk__in=[record.pk for record in records]).update(
             is_published=published, updated_at=timezone.now()
         )
+        if records:  # An update sends no signals.
+            public_content_changed()
         message = gettext("published: no → yes.") if published else gettext("published: yes → no.")
         LogEntry.objects.bulk_create(
             LogEntry(

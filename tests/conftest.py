@@ -1,4 +1,5 @@
 import pytest
+from django.core.cache import caches
 from django.utils import translation
 
 from foreignpolicy.registry import resource_for
@@ -21,3 +22,11 @@ def english():
     """Tests read messages in English unless they switch language themselves."""
     with translation.override("en"):
         yield
+
+
+@pytest.fixture(autouse=True)
+def empty_caches():
+    """Each test starts with no page cached and no version of the public content."""
+    for cache in caches.all():
+        cache.clear()
+    yield

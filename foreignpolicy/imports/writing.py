@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from ..bulk import bulk_create, bulk_update, insert_values
 from ..columns import chunked
 from ..models import ImportRecord
+from ..page_cache import rows_written
 from ..partial_dates import PartialDateAttribute
 from .lookups import PendingRecord
 from .reading import NEW, SKIP, UPDATE
@@ -40,6 +41,7 @@ def write(plan, user, file_name, undoes=None):
     if touched:
         bulk_update(model, touched.values(), updated_fields(plan), batch_size=BATCH_SIZE)
     write_relations(plan, created, updated, by_slug)
+    rows_written(created + updated)
     if user is None:
         return None
     record = ImportRecord.objects.create(

@@ -56,6 +56,9 @@ MIDDLEWARE = [
     # An ETag from each page's content, so that a reader's second request for an unchanged
     # page is answered 304 without its body (streamed downloads carry none).
     "django.middleware.http.ConditionalGetMiddleware",
+    # Anonymous readers' pages from the cache, before the session and the view are reached
+    # (foreignpolicy.page_cache); inside the ETag's middleware, so that a hit answers 304 too.
+    "foreignpolicy.page_cache.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -122,6 +125,31 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+
+# The page cache (foreignpolicy.page_cache): in Redis when CACHE_REDIS_URL names one, shared
+# by every app server and worker; else pages in each process's memory, and the version that
+# invalidates them in a file every process of this machine reads (the server and run_huey).
+CACHE_REDIS_URL = os.environ.get("CACHE_REDIS_URL", "")
+if CACHE_REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_REDIS_URL,
+            # A Redis that stops answering slows every page by this much, not forever.
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
+else:
+    CACHES = {
+        # Some 1,000 pages of 20 to 100 kB in each process, the least recently read dropped first.
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "OPTIONS": {"MAX_ENTRIES": 1000}},
+        "public_version": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(BASE_DIR / "var" / "page-cache"),
+        },
+    }
+# How long a page is kept at most; it is dropped as soon as what it shows changes. 0: no page cache.
+PAGE_CACHE_SECONDS = 3600
 
 # Imports run inside one transaction of their own (all or nothing) and write their own
 # change history, naming the file and each changed value.
