@@ -73,6 +73,7 @@ def validate(row, model, column_for_field, valid_values):
                 "updated_at",
                 *(["slug"] if not row.slug else []),
                 *valid_values.known(instance),
+                *instance.get_deferred_fields(),  # not read, so not changed: as valid as they were
             ]
         ),
         instance.clean,

@@ -5,6 +5,7 @@ from django.core.exceptions import FieldDoesNotExist
 from django.utils.translation import gettext as _
 
 from ..columns import PublishedWidget, chunked, through_rows
+from ..partial_dates import PartialDateAttribute
 from .problems import Problem
 from .reading import SKIP, UPDATE
 
@@ -12,20 +13,22 @@ PUBLISHED = "published"
 
 
 def load_existing(model, slugs, columns):
-    """The records the file names, by slug, and what its columns read of them.
+    """The records the file names, by slug, and how to read each column's stored value.
 
     Plain records, without their relations as model instances: a foreign key or a link
     is read as the key of the entry it names (one query per relation and chunk of
-    records), and every entry is made once per plan (see Entries). Prefetching them
+    records), and every entry is made once per plan (see NamedEntries). Prefetching them
     instead made one instance per link: 2.7 GB and most of the time at 100,000 records."""
-    entries = Entries()
+    entries = NamedEntries()
     foreign_keys = [
         model._meta.get_field(column.attribute) for column in columns if is_foreign_key(model, column.attribute)
     ]
     relations = [name for column in columns for name in column.relations]
-    existing, links = {}, {}
+    existing, links = {}, {name: {} for name in relations}
     for chunk in chunked(slugs):
-        records = list(model.objects.filter(slug__in=chunk))
+        # Not the search text (every text again, the widest column) nor the creation time:
+        # no column reads them, and a write sets the search text afresh.
+        records = list(model.objects.filter(slug__in=chunk).defer("search_text", "created_at"))
         if not records:
             continue
         for field in foreign_keys:
@@ -33,12 +36,13 @@ def load_existing(model, slugs, columns):
             for record in records:
                 field.set_cached_value(record, named.get(getattr(record, field.attname)))
         for relation in relations:
-            links.setdefault(relation, {}).update(linked_entries(model, relation, records, entries))
+            links[relation].update(links_by_record(model, relation, records, entries))
         existing.update((record.slug, record) for record in records)
-    return existing, links
+    readers = {column.column_name: stored_reader(model, column, links, entries) for column in columns}
+    return existing, readers
 
 
-class Entries:
+class NamedEntries:
     """The entries records name (vocabulary entries, other records), each made once."""
 
     def __init__(self):
@@ -52,14 +56,50 @@ class Entries:
         return made
 
 
-def linked_entries(model, relation, records, entries):
-    """{record pk: [the entries it links to through `relation`]}."""
+def links_by_record(model, relation, records, entries):
+    """{record pk: the keys of the entries it links to through `relation`}; the entries
+    themselves are made in `entries`. The keys stand for the value when it is rendered
+    (sorted then), so their order does not matter."""
     pairs = list(through_rows(model, relation, [record.pk for record in records], "pk"))
-    named = entries.of(model._meta.get_field(relation).related_model, {pk for _record, pk in pairs})
+    entries.of(model._meta.get_field(relation).related_model, {pk for _record, pk in pairs})
     linked = {record.pk: [] for record in records}
     for record, pk in pairs:
-        linked[record].append(named[pk])
-    return linked
+        linked[record].append(pk)
+    return {record: tuple(keys) for record, keys in linked.items()}
+
+
+def stored_reader(model, column, links, entries):
+    """A function of a record giving (a key for its value in `column`, a function giving
+    the value): the key holds plain values only, cheap to compare."""
+    if column.relations:
+        related = [
+            (links[name], entries.made.get(model._meta.get_field(name).related_model, {})) for name in column.relations
+        ]
+
+        def read_links(record):
+            keys = tuple(known.get(record.pk, ()) for known, _named in related)
+            return keys, lambda: [
+                named[pk] for (_known, named), linked in zip(related, keys, strict=True) for pk in linked
+            ]
+
+        return read_links
+    descriptor = getattr(model, column.attribute, None)
+    if isinstance(descriptor, PartialDateAttribute):
+        date_field, precision_field = descriptor.date_field, descriptor.precision_field
+        return lambda record: (
+            (getattr(record, date_field), getattr(record, precision_field)),
+            lambda: getattr(record, column.attribute),
+        )
+    if is_foreign_key(model, column.attribute):
+        attname = model._meta.get_field(column.attribute).attname
+        return lambda record: (getattr(record, attname), lambda: getattr(record, column.attribute))
+    attribute = column.attribute
+
+    def read_value(record):
+        value = getattr(record, attribute)
+        return value, lambda: value
+
+    return read_value
 
 
 def is_foreign_key(model, attribute):
@@ -69,17 +109,14 @@ def is_foreign_key(model, attribute):
         return False
 
 
-def snapshot(row, original, columns, meanings, links):
+def snapshot(row, original, meanings, readers):
     """Remember how the record reads before the row is applied to it."""
     row.action = UPDATE
     row.read_at = original.updated_at
     row.before = {}
-    for column in columns:
-        if column.relations:
-            value = [entry for name in column.relations for entry in links[name][original.pk]]
-        else:
-            value = getattr(original, column.attribute)
-        row.before[column.column_name] = meanings[column.column_name].render(value)
+    for name, read in readers.items():
+        key, value = read(original)
+        row.before[name] = meanings[name].render_stored(key, value)
     if PUBLISHED not in row.before:
         row.before[PUBLISHED] = "yes" if original.is_published else "no"
 
@@ -100,11 +137,17 @@ def changed_since_read(plan):
 
 def after(row, meanings):
     """How the record will read once the row is written."""
-    values = {name: meaning.render(row.values[name]) for name, meaning in meanings.items() if name in row.values}
+    values = {
+        name: meaning.render(row.cells[name], row.values[name])
+        for name, meaning in meanings.items()
+        if name in row.values
+    }
     if "slug" in values:
         # An empty slug cell stands for the slug the title makes.
         values["slug"] = row.slug
-    values.setdefault(PUBLISHED, "yes" if row.instance.is_published else "no")
+    if PUBLISHED not in values:
+        # As checking.apply() leaves it: unreadable, as it was; not in the file, a draft.
+        values[PUBLISHED] = row.before[PUBLISHED] if PUBLISHED in row.failed else "no"
     return values
 
 

@@ -49,18 +49,17 @@ def plan_import(resource, dataset, progress=None):
     meanings, problems = resolve(plan.rows, plan.columns, model)
     plan.problems += problems
     plan.meanings = meanings
-    existing, links = load_existing(model, {row.slug for row in plan.rows if row.slug}, plan.columns)
+    existing, readers = load_existing(model, {row.slug for row in plan.rows if row.slug}, plan.columns)
     valid_values = ValidValues(model, plan.columns)
     for done, row in enumerate(plan.rows, start=1):
         original = existing.get(row.slug)
         row.instance = original or model()
         if original:
-            snapshot(row, original, plan.columns, meanings, links)
-        apply(row, plan.columns, model)
-        if original:
+            snapshot(row, original, meanings, readers)
             diff(row, meanings)
         if row.action != SKIP:
-            # A row that changes nothing leaves its record as valid as it was.
+            # A row that changes nothing leaves its record as it was, and as valid.
+            apply(row, plan.columns, model)
             plan.problems += validate(row, model, resource.column_for_field, valid_values)
         if progress and (done % PROGRESS_STEP == 0 or done == len(plan.rows)):
             progress(done, len(plan.rows))

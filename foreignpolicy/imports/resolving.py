@@ -32,18 +32,23 @@ class CellMeanings:
         except ValueError as error:
             return None, str(error)
 
-    def render(self, value):
-        """`value` in the canonical form an export writes."""
+    def render(self, cell, value):
+        """`value`, read from `cell`, in the canonical form an export writes."""
         if not self.widget.repeats:
             return self.widget.render(value)
-        key = tuple(value) if isinstance(value, list) else value
-        try:
-            return self.written[key]
-        except KeyError:
-            rendered = self.written[key] = self.widget.render(value)
-            return rendered
-        except TypeError:  # an unhashable value, as a record not saved yet
-            return self.widget.render(value)
+        key = ("cell", cell)
+        if key not in self.written:
+            self.written[key] = self.widget.render(value)
+        return self.written[key]
+
+    def render_stored(self, key, value):
+        """A record's stored value, known by `key` (its plain values: keys, a date and its
+        precision), in the canonical form; `value()` gives the value itself."""
+        if not self.widget.repeats:
+            return self.widget.render(value())
+        if key not in self.written:
+            self.written[key] = self.widget.render(value())
+        return self.written[key]
 
     def describe(self, cell, value):
         """What the preview says it understood of `cell`, read as `value`."""
