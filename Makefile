@@ -7,7 +7,7 @@ INSTALLED := $(VENV)/.installed
 ADDRESS ?= 127.0.0.1:8000
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint format migrations-check messages check demo bench-import bench-undo bench-uploads bench-pages bench-export bench-throughput cluster clean
+.PHONY: help run test lint format migrations-check messages check demo bench-import bench-import-scale bench-undo bench-uploads bench-pages bench-export bench-throughput cluster clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -63,6 +63,10 @@ bench-import: $(INSTALLED) ## Time the admin's preview and confirm of a 10,000-r
 bench-undo: $(INSTALLED) ## Time upload, preview, confirm and undo of 10,000 and 100,000 rows (PostgreSQL; its database is rebuilt)
 	-createdb -h 127.0.0.1 -U postgres foreignpolicy_bench 2>/dev/null
 	for rows in 10000 100000; do DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python -W ignore bench/import_undo.py --rows $$rows || exit 1; done
+
+bench-import-scale: $(INSTALLED) ## Time import_csv of 10,000 and 100,000 agreements beside COPY of the same rows, with peak memory (PostgreSQL; its database is rebuilt)
+	-createdb -h 127.0.0.1 -U postgres foreignpolicy_bench 2>/dev/null
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python -W ignore bench/import_scale.py
 
 bench-uploads: $(INSTALLED) ## Upload every hostile file and 138,000 rows to gunicorn and its worker, as in production (PostgreSQL; its database is rebuilt)
 	$(BIN)/python -W ignore bench/production_uploads.py

@@ -149,7 +149,7 @@ else:
         },
     }
 # How long a page is kept at most; it is dropped as soon as what it shows changes. 0: no page cache.
-PAGE_CACHE_SECONDS = 3600
+PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "3600"))
 
 # Imports run inside one transaction of their own (all or nothing) and write their own
 # change history, naming the file and each changed value.
