@@ -18,7 +18,7 @@ connections, 10 s, as an anonymous reader (no cookie). After a 2 s warm-up of ea
 address, it goes three times through all of them in turn, so that each figure is taken
 beside the others under the same conditions; the table gives the median of the three
 runs. Any answer other than 200 fails the run. Prints a Markdown table for
-docs/throughput.md. The run takes some 7 minutes.
+docs/performance.md ("Throughput under gunicorn"). The run takes some 7 minutes.
 """
 
 import argparse
