@@ -8,8 +8,9 @@ demo loaded. Each row of the generated file is a bilingual agreement with 2 to 4
 1 or 2 topics and a directorate; few rows look like likely duplicates, as in a real
 file (each would be a warning). For each size, in this order, each step a process of its
 own, timed from its start to its end (so Django's start-up is included), with the peak
-resident memory the kernel reports for that process. "× COPY" compares the times less
-Django's start-up (an empty process that sets Django up, timed in the same run):
+resident memory the kernel reports for that process. "× COPY" divides a step's time by
+the COPY's; both include Django's start-up, also timed on its own (an empty process that
+sets Django up):
 
 - "COPY": Python reads the file with the csv module and sends its rows with psycopg's
   COPY into a bare table of text columns (no index, no constraint): the least any import
@@ -159,10 +160,10 @@ def main():
             copy_seconds = None
             for label, command in steps:
                 seconds, megabytes, said = measured(command)
-                copy_seconds = copy_seconds or seconds - start_up
+                copy_seconds = copy_seconds or seconds
                 print(
                     f"| {rows} | {file.stat().st_size / 1e6:.1f} MB | {label} | {seconds:.1f} s | "
-                    f"{(seconds - start_up) / copy_seconds:.1f} | {megabytes:.0f} MB | "
+                    f"{seconds / copy_seconds:.1f} | {megabytes:.0f} MB | "
                     f"{said.replace(str(folder) + '/', '')} |",
                     flush=True,
                 )

@@ -2,6 +2,7 @@
 
 import re
 import unicodedata
+from functools import cache
 
 from django.utils.translation import get_language
 
@@ -12,12 +13,21 @@ _SEPARATORS = re.compile(r"[\s,\"()\-–—_/&]+")
 def normalise(text):
     """Fold case, accents and punctuation, so "Perú", "PERU" and "peru." compare equal."""
     text = str(text)
-    if text.isascii():  # nothing to decompose: most names, and a large import's every title
-        without_accents = text
-    else:
-        decomposed = unicodedata.normalize("NFKD", text)
-        without_accents = "".join(c for c in decomposed if not unicodedata.combining(c))
+    # ASCII has nothing to decompose: most names, and a large import's every English title.
+    without_accents = text if text.isascii() else unicodedata.normalize("NFKD", text).translate(combining_marks())
     return _SEPARATORS.sub(" ", _SILENT.sub("", without_accents.casefold())).strip()
+
+
+COMBINING_RANGE = (0x300, 0x1F000)
+
+
+@cache
+def combining_marks():
+    """A str.translate table that removes every combining mark (accents, once decomposed):
+    one pass in C, where testing each character in Python took a tenth of a large import."""
+    # Unicode puts every combining mark between U+0300 and U+1E94A (checked on Python 3.11's
+    # tables by tests/foreignpolicy/test_text.py), so the scan takes milliseconds.
+    return dict.fromkeys(code for code in range(*COMBINING_RANGE) if unicodedata.combining(chr(code)))
 
 
 def active_language():

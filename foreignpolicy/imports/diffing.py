@@ -161,6 +161,7 @@ def diff(row, meanings):
     ]
     if not row.changes:
         row.action = SKIP
+        row.after = {}  # only the undo of a changed record needs it
 
 
 def understood(row, meanings):

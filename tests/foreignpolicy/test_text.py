@@ -1,6 +1,9 @@
+import sys
+import unicodedata
+
 from django.utils import translation
 
-from foreignpolicy.text import normalise
+from foreignpolicy.text import COMBINING_RANGE, normalise
 from tests.factories import DirectorateFactory
 
 
@@ -25,3 +28,9 @@ def test_a_missing_translation_falls_back_to_the_other_language(db):
         assert only_spanish.name == "Lucha contra la Corrupción"
     with translation.override("es"):
         assert only_english.name == "Statistics Unit"
+
+
+def test_every_combining_mark_is_removed():
+    marks = [code for code in range(sys.maxunicode + 1) if unicodedata.combining(chr(code))]
+    assert COMBINING_RANGE[0] <= min(marks) and max(marks) < COMBINING_RANGE[1]
+    assert normalise("Perú, Ñandú, Crème brûlée, Ǆ") == "peru nandu creme brulee dz"
