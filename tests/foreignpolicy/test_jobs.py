@@ -406,7 +406,7 @@ def test_a_large_export_is_a_job_whose_file_only_its_owner_may_download(
     assert download["Content-Type"].startswith(kind)
     assert download["Content-Disposition"].startswith('attachment; filename="Agreement-')
     if format_ == 0:
-        rows = list(csv.DictReader(io.StringIO(download.content.decode("utf-8-sig"))))
+        rows = list(csv.DictReader(io.StringIO(download.getvalue().decode("utf-8-sig"))))
         assert [row["slug"] for row in rows] == ["a-in-force", "b-in-force"]
 
     other = django_user_model.objects.create_superuser("other", password="x")
