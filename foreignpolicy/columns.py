@@ -16,7 +16,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import chain
 
-from django.db import connection
 from django.db.models import Func, OuterRef, Subquery, TextField, Value
 from django.db.models.functions import Cast
 from django.utils.translation import gettext as _
@@ -73,40 +72,10 @@ class Column(fields.Field):
 class CellReader:
     """How an export writes a column's cells from database values rather than instances:
     `lookups` is what the export's query selects for the column, and the cell is then
-    `write(*values)`.
-
-    `links` is what export_rows asks of a column whose links it reads for each chunk of
-    records; none does now that the query lists them (linked_keys)."""
+    `write(*values)`."""
 
     write: Callable
     lookups: tuple = ()
-    links: Callable | None = None
-
-
-def through_rows(model, relation, ids, *values, within=None, ordered=False):
-    """(record pk, *values of the linked entry) for each link of `relation` from the
-    records `ids`, read from the through table in one query. `within`, a queryset of the
-    linked model, keeps the links to its entries only; `ordered` gives the links in the
-    linked model's ordering (which must be field names), as `record.relation.all()` would."""
-    field = model._meta.get_field(relation)
-    source, target = field.m2m_field_name(), field.m2m_reverse_field_name()
-    through = field.remote_field.through
-    table = connection.ops.quote_name(through._meta.db_table)
-    column = connection.ops.quote_name(through._meta.get_field(source).column)
-    # The keys written into the SQL rather than as 2,000 parameters, which Django and
-    # psycopg handle one by one (a third of an export's time, measured by bench/export.py);
-    # int() makes sure they are the integers the database gave.
-    keys = ",".join(str(int(pk)) for pk in ids) or "NULL"
-    links = through.objects.extra(where=[f"{table}.{column} IN ({keys})"])
-    if within is not None:
-        links = links.filter(**{f"{target}__in": within})
-    ordering = []
-    if ordered:
-        ordering = [
-            f"-{target}__{name[1:]}" if name.startswith("-") else f"{target}__{name}"
-            for name in [*field.related_model._meta.ordering, "pk"]
-        ]
-    return links.order_by(*ordering).values_list(f"{source}_id", *(f"{target}__{name}" for name in values))
 
 
 class KeyList(Func):

@@ -55,31 +55,26 @@ class RecordResource(resources.ModelResource):
         the order of `for_export()`; the headers are get_export_headers().
 
         One query reads the records' own values, joined to their vocabulary entries and
-        referenced slugs, through a database cursor; each chunk of EXPORT_CHUNK records
-        then costs one query per many-to-many relation. Nothing is held but the chunk.
-        `public`: links reach published records only (the downloads). `progress(done,
-        total)` is told after each chunk."""
+        referenced slugs, with their links listed by subqueries, through a database cursor
+        read EXPORT_CHUNK records at a time. Nothing is held but the chunk. `public`: links
+        reach published records only (the downloads). `progress(done, total)` is told after
+        each chunk."""
         model = self._meta.model
         queryset = self.filter_export(self.get_queryset() if queryset is None else queryset)
         # Values, not instances: the prefetches of for_export() and public() go unused.
         queryset = queryset.prefetch_related(None)
         readers = [column.export_reader(model, public) for column in self.get_export_fields()]
-        lookups, writers = ["pk"], []
+        lookups, writers = [], []
         for reader in readers:
-            if reader.links is None:
-                start = len(lookups)
-                lookups.extend(reader.lookups)
-                writers.append(cell_from_values(reader.write, start, len(lookups)))
-            else:
-                writers.append(cell_from_links(reader.write, len(writers)))
+            start = len(lookups)
+            lookups.extend(reader.lookups)
+            writers.append(cell_from_values(reader.write, start, len(lookups)))
         total = queryset.count() if progress else None
         records = queryset.values_list(*lookups).iterator(chunk_size=EXPORT_CHUNK)
         done = 0
         while chunk := list(islice(records, EXPORT_CHUNK)):
-            ids = [record[0] for record in chunk]
-            links = [reader.links(ids) if reader.links else None for reader in readers]
             for record in chunk:
-                yield [write(record, links) for write in writers]
+                yield [write(record) for write in writers]
             done += len(chunk)
             if progress:
                 progress(done, max(total, done))
@@ -118,9 +113,5 @@ class RecordResource(resources.ModelResource):
 
 def cell_from_values(write, start, end):
     if end == start + 1:
-        return lambda record, links: write(record[start])
-    return lambda record, links: write(*record[start:end])
-
-
-def cell_from_links(write, index):
-    return lambda record, links: write(links[index].get(record[0], ()))
+        return lambda record: write(record[start])
+    return lambda record: write(*record[start:end])

@@ -4,7 +4,7 @@ canonical form both sides render to."""
 from django.core.exceptions import FieldDoesNotExist
 from django.utils.translation import gettext as _
 
-from ..columns import PublishedWidget, chunked, through_rows
+from ..columns import PublishedWidget, chunked
 from ..partial_dates import PartialDateAttribute
 from .problems import Problem
 from .reading import SKIP, UPDATE
@@ -60,8 +60,11 @@ def links_by_record(model, relation, records, entries):
     """{record pk: the keys of the entries it links to through `relation`}; the entries
     themselves are made in `entries`. The keys stand for the value when it is rendered
     (sorted then), so their order does not matter."""
-    pairs = list(through_rows(model, relation, [record.pk for record in records], "pk"))
-    entries.of(model._meta.get_field(relation).related_model, {pk for _record, pk in pairs})
+    field = model._meta.get_field(relation)
+    source, target = field.m2m_field_name(), field.m2m_reverse_field_name()
+    links = field.remote_field.through.objects.filter(**{f"{source}__in": [record.pk for record in records]})
+    pairs = list(links.values_list(f"{source}_id", f"{target}_id"))
+    entries.of(field.related_model, {pk for _record, pk in pairs})
     linked = {record.pk: [] for record in records}
     for record, pk in pairs:
         linked[record].append(pk)
