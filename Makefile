@@ -89,7 +89,7 @@ CLUSTER_CACHE_URL ?= redis://127.0.0.1:6379/1
 CLUSTER_PORTS ?= 8001 8002
 
 cluster: $(INSTALLED) ## Run the production topology on this machine: gunicorn on :8001 and :8002, the worker, PostgreSQL, Redis
-	$(BIN)/python deploy/cluster.py --database-url $(CLUSTER_DATABASE_URL) --queue-url $(CLUSTER_QUEUE_URL) \
+	$(BIN)/python bench/cluster.py --database-url $(CLUSTER_DATABASE_URL) --queue-url $(CLUSTER_QUEUE_URL) \
 		--cache-url $(CLUSTER_CACHE_URL) --ports $(CLUSTER_PORTS)
 
 clean: ## Remove the virtual environment, the SQLite database and local files

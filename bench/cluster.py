@@ -1,6 +1,6 @@
 """The production topology on one machine: two app servers, the worker, PostgreSQL and Redis.
 
-    .venv/bin/python deploy/cluster.py        # or: make cluster
+    .venv/bin/python bench/cluster.py        # or: make cluster
 
 Starts two gunicorn instances (`gunicorn foreignpolicy.wsgi`, production settings) on
 127.0.0.1:8001 and 127.0.0.1:8002 and one worker (`manage.py run_huey`), all with the same

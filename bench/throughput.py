@@ -6,7 +6,7 @@ The script rebuilds the PostgreSQL database foreignpolicy_bench_throughput (127.
 user postgres) with the production settings: migrated, 30,000 agreements and 6,000 events
 written in bulk by bench/public_pages.py's SQL, then the demo (its directorates, and its
 agreements and events beside the others), and the static files collected. It then starts
-the cluster of `make cluster` (deploy/cluster.py: two app servers, each
+the cluster of `make cluster` (bench/cluster.py: two app servers, each
 `gunicorn foreignpolicy.wsgi --workers 2`, one worker, the queue and the cache in Redis,
 whose cache database is emptied first), and a third gunicorn with the same settings and
 options serving bench/trivial_wsgi.py: the same middleware, and one view that answers
@@ -38,7 +38,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from deploy import cluster  # noqa: E402
+from bench import cluster  # noqa: E402
 
 DATABASE_URL = "postgres://postgres@127.0.0.1:5432/foreignpolicy_bench_throughput"
 QUEUE_URL = "redis://127.0.0.1:6379/7"

@@ -1,7 +1,7 @@
 """Scale out: the app servers keep nothing of their own, so a staff member may log in on
 one, upload a file there, and confirm its preview on another.
 
-Two real gunicorn instances run as `make cluster` starts them (deploy/cluster.py:
+Two real gunicorn instances run as `make cluster` starts them (bench/cluster.py:
 production settings, one SECRET_KEY, the queue and the cache in Redis), against this
 test's database. The client plays the browser behind a proxy: one site (one Host, HTTPS
 said by X-Forwarded-Proto), one cookie jar, each request sent to the server the test
@@ -29,7 +29,7 @@ from django.db import connection
 from django.urls import reverse
 
 from agreements.models import Agreement
-from deploy import cluster
+from bench import cluster
 from foreignpolicy.models import FileJob
 
 SITE = "cancilleria.test"
