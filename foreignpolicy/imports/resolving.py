@@ -34,16 +34,14 @@ class CellMeanings:
 
     def render(self, cell, value):
         """`value`, read from `cell`, in the canonical form an export writes."""
-        if not self.widget.repeats:
-            return self.widget.render(value)
-        key = ("cell", cell)
-        if key not in self.written:
-            self.written[key] = self.widget.render(value)
-        return self.written[key]
+        return self._written(("cell", cell), lambda: value)
 
     def render_stored(self, key, value):
         """A record's stored value, known by `key` (its plain values: keys, a date and its
         precision), in the canonical form; `value()` gives the value itself."""
+        return self._written(key, value)
+
+    def _written(self, key, value):
         if not self.widget.repeats:
             return self.widget.render(value())
         if key not in self.written:
