@@ -78,6 +78,13 @@ def test_a_second_anonymous_request_is_answered_from_the_cache_without_a_query_o
         assert second.get(header) == first.get(header), header
 
 
+@override_settings(PAGE_CACHE_SECONDS=0)
+def test_page_cache_seconds_0_turns_the_cache_off(client, records):
+    client.get(url("agreements:list"))
+    second = client.get(url("agreements:list"))
+    assert second.templates and not second.has_header("Last-Modified")
+
+
 @pytest.mark.parametrize("address", ["/sitemap.xml", "/sitemap-agreements.xml", "/robots.txt"])
 def test_the_sitemap_and_robots_txt_are_cached_too(client, records, django_assert_num_queries, address):
     first = client.get(address)
