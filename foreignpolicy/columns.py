@@ -16,7 +16,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import chain
 
-from django.db.models import Func, OuterRef, Subquery, TextField, Value
+from django.db import connection, models
+from django.db.models import F, Func, OuterRef, Q, Subquery, TextField, Value
 from django.db.models.functions import Cast
 from django.utils.translation import gettext as _
 from import_export import fields, widgets
@@ -35,10 +36,27 @@ CELLS_KEPT = 10_000
 KEY_SEPARATOR = "\x1f"
 
 
-def chunked(values, size=QUERY_CHUNK):
+def among(queryset, field, values):
+    """`queryset` filtered to the rows whose `field` is one of `values`, in chunks (the
+    rows of one held at a time; SQLite bounds a query's parameters). On PostgreSQL each
+    chunk's values go as one array parameter: with a parameter for each value, Django
+    prepares them one by one (7% of a re-import's time at 100,000 rows)."""
     values = list(values)
-    for start in range(0, len(values), size):
-        yield values[start : start + size]
+    postgresql = connection.vendor == "postgresql"
+    for start in range(0, len(values), QUERY_CHUNK):
+        chunk = values[start : start + QUERY_CHUNK]
+        yield queryset.filter(AnyOf(F(field), chunk) if postgresql else Q(**{f"{field}__in": chunk}))
+
+
+class AnyOf(models.Lookup):
+    """`field = ANY(values)`, the values one array parameter (PostgreSQL)."""
+
+    lookup_name = "any_of"
+    prepare_rhs = False
+
+    def as_sql(self, compiler, connection):
+        lhs, params = self.process_lhs(compiler, connection)
+        return f"{lhs} = ANY(%s)", [*params, self.rhs]
 
 
 def split_list(value):
@@ -398,7 +416,7 @@ class RecordWidget(CellWidget):
             records = list(self.model.objects.all())
         else:
             wanted = split_slugs(values)
-            records = [r for chunk in chunked(wanted) for r in self.model.objects.filter(slug__in=chunk)]
+            records = [r for chunk in among(self.model.objects.all(), "slug", wanted) for r in chunk]
         by_slug = {record.slug: record for record in records}
         saved = {slug: by_slug.get(slug) or PendingRecord(slug, row.number) for slug, row in in_file.items()}
         tiers = [list(by_slug.items()) + list(saved.items())]

@@ -7,7 +7,7 @@ from django.contrib.admin.models import DELETION, LogEntry
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from ..columns import chunked
+from ..columns import among
 from .plan import plan_import
 from .problems import Problem
 from .results import UndoResult, plan_result, write_or_report
@@ -26,8 +26,8 @@ def undo_import(record, user, resource, dry_run=False, progress=None):
     created, updated = data["created"], data["updated"]
     current = {
         found.slug: found
-        for chunk in chunked(created + [slug for slug, _before, _after in updated])
-        for found in model.objects.filter(slug__in=chunk)
+        for chunk in among(model.objects.all(), "slug", created + [slug for slug, _before, _after in updated])
+        for found in chunk
     }
     plan = plan_import(resource, dataset_of_previous_values(updated), progress=progress)
     result = plan_result(plan, strict=False, result=UndoResult())

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ..bulk import bulk_create, bulk_update, insert_values
-from ..columns import chunked
+from ..columns import among
 from ..models import ImportRecord
 from ..page_cache import rows_written
 from ..partial_dates import PartialDateAttribute
@@ -86,8 +86,8 @@ def write_relations(plan, created, updated, by_slug):
             target = manager_field.m2m_reverse_field_name()
             target_model = manager_field.related_model
             stale = [row.instance.pk for row in rows if row.action == UPDATE]
-            for chunk in chunked(stale):
-                through.objects.filter(**{f"{source}__in": chunk}).delete()
+            for chunk in among(through.objects.all(), source, stale):
+                chunk.delete()
             links = [
                 (row.instance.pk, saved(item, by_slug).pk)
                 for row in rows

@@ -66,3 +66,16 @@ def test_importing_the_export_of_the_demo_changes_nothing(import_csv, demo, kind
     result = resource_for(kind).import_data(read_csv(exported), dry_run=True)
     assert problems(result) == []
     assert {row.import_type for row in result.rows} == {"skip"}
+
+
+@pytest.mark.parametrize("kind", ["directorates", "agreements", "events"])
+def test_records_and_their_links_are_read_the_same_across_query_chunks(monkeypatch, demo, kind):
+    monkeypatch.setattr("foreignpolicy.columns.QUERY_CHUNK", 3)
+    exported = read_csv(write_csv(resource_for(kind).export()))
+    topics = exported.headers.index("topics")
+    changed = max(number for number, row in enumerate(exported) if row[topics])
+    assert changed > 3
+    exported[changed] = [*exported[changed][:topics], "", *exported[changed][topics + 1 :]]
+    result = resource_for(kind).import_data(exported, dry_run=True)
+    assert problems(result) == []
+    assert [number for number, row in enumerate(result.rows) if row.import_type != "skip"] == [changed]
