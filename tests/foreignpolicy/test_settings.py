@@ -2,7 +2,9 @@ import os
 import subprocess
 import sys
 
+import pytest
 from django.conf import settings
+from django.db import connection
 
 PRINT_DATABASE = "from django.conf import settings; print(settings.DATABASES['default']['ENGINE'], settings.DEBUG)"
 
@@ -52,3 +54,28 @@ def test_with_nothing_set_development_runs_on_sqlite_with_debug():
 
 def test_persistent_connections_are_health_checked():
     assert settings.DATABASES["default"]["CONN_HEALTH_CHECKS"] is True
+
+
+PRINT_DATABASE_OPTIONS = "from django.conf import settings; print(settings.DATABASES['default']['OPTIONS'])"
+
+
+def test_postgresql_connections_run_without_jit_and_keep_the_urls_own_options():
+    environment = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
+    environment["DATABASE_URL"] = "postgres://postgres@127.0.0.1:5432/foreignpolicy?options=-c%20work_mem%3D8MB"
+    result = subprocess.run(
+        [sys.executable, "-c", f"import django; django.setup(); {PRINT_DATABASE_OPTIONS}"],
+        cwd=settings.BASE_DIR,
+        env=environment,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "'options': '-c work_mem=8MB -c jit=off'" in result.stdout
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's JIT")
+@pytest.mark.django_db
+def test_the_database_compiles_no_query_just_in_time():
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone() == ("off",)
