@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from directorates.models import Directorate
 from foreignpolicy.models import Country, Organisation, PublishableQuerySet, Record, Topic, Vocabulary
 from foreignpolicy.partial_dates import PartialDateAttribute, precision_field
+from foreignpolicy.revisions import versioned
 from foreignpolicy.text import Translated
 
 
@@ -116,6 +117,7 @@ def dated_fields(*names):
     return [field for name in names for field in (name, f"{name}_precision")]
 
 
+@versioned
 class Agreement(Record):
     """A treaty, trade agreement, strategic partnership or memorandum Peru is party to."""
 

@@ -3,6 +3,7 @@ from django.db.models import Prefetch
 from django.utils.translation import gettext_lazy as _
 
 from foreignpolicy.models import PublishableQuerySet, Record, Topic
+from foreignpolicy.revisions import versioned
 from foreignpolicy.text import Translated
 
 
@@ -29,6 +30,7 @@ class DirectorateQuerySet(PublishableQuerySet):
         )
 
 
+@versioned
 class Directorate(Record):
     """A unit of the ministry: a directorate-general, a directorate or a department."""
 

@@ -6,6 +6,7 @@ from agreements.models import Agreement
 from directorates.models import Directorate
 from foreignpolicy.models import Country, Organisation, PublishableQuerySet, Record, Topic, Vocabulary
 from foreignpolicy.partial_dates import PartialDateAttribute, precision_field
+from foreignpolicy.revisions import versioned
 from foreignpolicy.text import Translated
 
 
@@ -36,6 +37,7 @@ class EventQuerySet(PublishableQuerySet):
         return {day.year for day in self.dates("date", "year")}
 
 
+@versioned
 class Event(Record):
     """A dated foreign-policy event on the timeline: a summit, meeting, election, signing."""
 

@@ -4,32 +4,34 @@ reference vocabularies."""
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
-from django.contrib.admin.models import CHANGE, LogEntry
+from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_permission_codename
-from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db import models
-from django.db.models import QuerySet
-from django.http import HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
+from reversion.models import Version
 
 from . import jobs
 from .admin_files import FileImportExportMixin
 from .imports.undo import refusal_for, undo_import
-from .imports.writing import describe_changes
-from .models import Country, FileJob, ImportRecord, Organisation, Topic, slug_from_titles
+from .models import Country, FileJob, ImportRecord, Organisation, RevisionSource, Topic, slug_from_titles
 from .page_cache import public_content_changed
 from .registry import resource_for_model
+from .revisions import Names, current_data, differences, local_time, record_revision, recording, restore
 from .tasks import start
 
 admin.site.site_header = _("foreignpolicy — Ministry of Foreign Affairs of Peru")
 admin.site.site_title = _("foreignpolicy administration")
 admin.site.index_title = _("Content")
+
+HISTORY_PER_PAGE = 50
 
 
 class RecordForm(forms.ModelForm):
@@ -69,15 +71,25 @@ class RecordAdmin(FileImportExportMixin, admin.ModelAdmin):
         # empty slug is derived on save from whichever title there is (RecordForm).
         return {"slug": (f"{self.model.title_field}_en",)}
 
-    def construct_change_message(self, request, form, formsets, add=False):
-        # Django records which fields changed; staff auditing a record want the values.
-        if add or not form.changed_data:
-            return super().construct_change_message(request, form, formsets, add)
-        changes = [
-            (name, display(initial_value(form, name)), display(form.cleaned_data.get(name)))
-            for name in form.changed_data
-        ]
-        return describe_changes(changes)
+    def get_list_display(self, request):
+        return [*super().get_list_display(request), "changed_by", "published_by"]
+
+    def get_list_filter(self, request):
+        editors = admin.RelatedOnlyFieldListFilter
+        return [*super().get_list_filter(request), ("changed_by", editors), ("published_by", editors)]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("changed_by", "published_by")
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        with recording(request.user, RevisionSource.How.FORM):
+            return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def save_model(self, request, obj, form, change):
+        obj.changed_by = request.user
+        if obj.is_published and (not change or "is_published" in form.changed_data):
+            obj.published_by = request.user
+        super().save_model(request, obj, form, change)
 
     @admin.action(description=_("Publish the selected records"), permissions=["change"])
     def publish(self, request, queryset):
@@ -88,28 +100,19 @@ class RecordAdmin(FileImportExportMixin, admin.ModelAdmin):
         self.set_published(request, queryset, False)
 
     def set_published(self, request, queryset, published):
-        records = list(queryset.exclude(is_published=published))
+        pks = list(queryset.exclude(is_published=published).values_list("pk", flat=True))
         # updated_at too: the sitemap's lastmod and undoing an import rely on it.
-        queryset.filter(pk__in=[record.pk for record in records]).update(
-            is_published=published, updated_at=timezone.now()
-        )
-        if records:  # An update sends no signals.
+        changes = {"is_published": published, "updated_at": timezone.now(), "changed_by": request.user}
+        if published:
+            changes["published_by"] = request.user
+        self.model.objects.filter(pk__in=pks).update(**changes)
+        if pks:  # An update sends no signals.
             public_content_changed()
-        message = gettext("published: no → yes.") if published else gettext("published: yes → no.")
-        LogEntry.objects.bulk_create(
-            LogEntry(
-                user_id=request.user.pk,
-                content_type_id=ContentType.objects.get_for_model(self.model).pk,
-                object_id=str(record.pk),
-                object_repr=str(record)[:200],
-                action_flag=CHANGE,
-                change_message=message,
-            )
-            for record in records
-        )
+        how = RevisionSource.How.PUBLISH if published else RevisionSource.How.UNPUBLISH
+        record_revision(self.model, pks, user=request.user, how=how)
         self.message_user(
             request,
-            ngettext("%(count)d record changed.", "%(count)d records changed.", len(records)) % {"count": len(records)},
+            ngettext("%(count)d record changed.", "%(count)d records changed.", len(pks)) % {"count": len(pks)},
             messages.SUCCESS,
         )
 
@@ -117,23 +120,126 @@ class RecordAdmin(FileImportExportMixin, admin.ModelAdmin):
     def published(self, obj):
         return obj.is_published
 
+    def get_urls(self):
+        prefix = f"{self.opts.app_label}_{self.opts.model_name}"
+        view = self.admin_site.admin_view
+        return [
+            path(
+                "<path:object_id>/history/compare/",
+                view(self.compare_view),
+                name=f"{prefix}_compare",
+            ),
+            path(
+                "<path:object_id>/history/<int:version_id>/restore/",
+                view(self.restore_view),
+                name=f"{prefix}_restore",
+            ),
+            *super().get_urls(),
+        ]
 
-def initial_value(form, name):
-    value = form.initial.get(name)
-    field = form.fields.get(name)
-    # A form's initial foreign key is a bare primary key; the history should name the record.
-    if isinstance(field, forms.ModelChoiceField) and not isinstance(field, forms.ModelMultipleChoiceField):
-        try:
-            return field.to_python(value)
-        except ValidationError:
-            return value
-    return value
+    def history_view(self, request, object_id, extra_context=None):
+        record = self.viewed_record(request, object_id)
+        versions = Version.objects.get_for_object(record).select_related(
+            "revision__user", "revision__source__import_record", "revision__source__restored"
+        )
+        page = Paginator(versions, HISTORY_PER_PAGE).get_page(request.GET.get("p"))
+        shown = list(page.object_list)
+        # Each revision is compared with the one before it, the last shown's on the next page.
+        predecessors = [*shown[1:], versions.filter(pk__lt=shown[-1].pk).first()] if shown else []
+        names = Names()
+        # (revision, what it changed, or None for the record's first, whether it is the latest)
+        entries = [
+            (
+                version,
+                differences(self.model, previous.field_dict, version.field_dict, names) if previous else None,
+                page.number == 1 and number == 0,
+            )
+            for number, (version, previous) in enumerate(zip(shown, predecessors, strict=True))
+        ]
+        context = {
+            **self.admin_site.each_context(request),
+            "title": gettext("History of %(record)s") % {"record": record},
+            "opts": self.opts,
+            "object": record,
+            "page": page,
+            "entries": entries,
+            "can_restore": self.has_change_permission(request, record),
+            **(extra_context or {}),
+        }
+        return TemplateResponse(request, self.object_history_template, context)
 
+    def compare_view(self, request, object_id):
+        record = self.viewed_record(request, object_id)
+        versions = Version.objects.get_for_object(record).select_related(
+            "revision__user", "revision__source__import_record", "revision__source__restored"
+        )
+        chosen = sorted(
+            versions.filter(pk__in=[value for value in request.GET.getlist("revision") if value.isdigit()]),
+            key=lambda version: version.pk,
+        )
+        if len(chosen) != 2:
+            self.message_user(request, gettext("Choose two revisions to compare."), messages.WARNING)
+            return HttpResponseRedirect(reverse(self.admin_url("history"), args=[record.pk]))
+        before, after = chosen
+        context = {
+            **self.admin_site.each_context(request),
+            "title": gettext("Changes to %(record)s") % {"record": record},
+            "opts": self.opts,
+            "object": record,
+            "before": before,
+            "after": after,
+            "differences": differences(self.model, before.field_dict, after.field_dict),
+        }
+        return TemplateResponse(request, "admin/foreignpolicy/revision_compare.html", context)
 
-def display(value):
-    if isinstance(value, (list, tuple, set, QuerySet)):
-        return "; ".join(sorted(str(item) for item in value))
-    return "" if value is None else str(value)
+    def restore_view(self, request, object_id, version_id):
+        record = self.viewed_record(request, object_id)
+        if not self.has_change_permission(request, record):
+            raise PermissionDenied
+        version = get_object_or_404(
+            Version.objects.get_for_object(record).select_related("revision__user", "revision__source"),
+            pk=version_id,
+        )
+        if request.method == "POST":
+            try:
+                restored, notes = restore(version, request.user)
+            except ValidationError as error:
+                for message in error.messages:
+                    self.message_user(request, message, messages.ERROR)
+            else:
+                self.message_user(
+                    request,
+                    gettext("%(record)s is again as it was on %(date)s; it stays %(state)s.")
+                    % {
+                        "record": restored,
+                        "date": local_time(version.revision.date_created),
+                        "state": gettext("published") if restored.is_published else gettext("a draft"),
+                    },
+                    messages.SUCCESS,
+                )
+                for note in notes:
+                    self.message_user(request, note, messages.WARNING)
+                return HttpResponseRedirect(reverse(self.admin_url("history"), args=[record.pk]))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": gettext("Restore %(record)s") % {"record": record},
+            "opts": self.opts,
+            "object": record,
+            "version": version,
+            "differences": differences(self.model, current_data(record), version.field_dict),
+        }
+        return TemplateResponse(request, "admin/foreignpolicy/revision_restore.html", context)
+
+    def viewed_record(self, request, object_id):
+        record = self.get_object(request, unquote(object_id))
+        if record is None:
+            raise Http404(gettext("No such record."))
+        if not self.has_view_or_change_permission(request, record):
+            raise PermissionDenied
+        return record
+
+    def admin_url(self, view):
+        return f"admin:{self.opts.app_label}_{self.opts.model_name}_{view}"
 
 
 class VocabularyAdmin(admin.ModelAdmin):

@@ -119,6 +119,24 @@ class Record(models.Model):
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("last modified"), auto_now=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("last changed by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("last published by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
     # Every text of the record in both languages, normalised (see foreignpolicy.search).
     search_text = models.TextField(editable=False, default="")
 
@@ -288,6 +306,39 @@ class ImportRecord(models.Model):
                 "undone": self.undoes_id,
             }
         return _("Import #%(number)d of %(file)s") % {"number": self.pk or 0, "file": self.file_name}
+
+
+class RevisionSource(models.Model):
+    """How a revision (django-reversion's) came about: a form, an import, an action."""
+
+    class How(models.TextChoices):
+        FORM = "form", _("edited")
+        IMPORT = "import", _("import")
+        UNDO = "undo", _("undo of an import")
+        PUBLISH = "publish", _("published with the list's action")
+        UNPUBLISH = "unpublish", _("returned to draft with the list's action")
+        RESTORE = "restore", _("restored")
+
+    revision = models.OneToOneField("reversion.Revision", on_delete=models.CASCADE, related_name="source")
+    how = models.CharField(_("how"), max_length=10, choices=How.choices)
+    import_record = models.ForeignKey(
+        ImportRecord, verbose_name=_("import"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    restored = models.ForeignKey(
+        "reversion.Revision",
+        verbose_name=_("revision restored"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("revision source")
+        verbose_name_plural = _("revision sources")
+
+    def __str__(self):
+        return str(self.import_record) if self.import_record_id else self.get_how_display()
 
 
 class FileJobQuerySet(models.QuerySet):

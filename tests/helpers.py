@@ -1,3 +1,6 @@
+from html.parser import HTMLParser
+
+
 def problems(result):
     return [str(problem) for problem in result.problems]
 
@@ -30,3 +33,44 @@ def then_meanwhile(monkeypatch, module, name, action):
         return value
 
     monkeypatch.setattr(module, name, wrapped)
+
+
+class _Tables(HTMLParser):
+    """The text of each cell of each row of a page's tables."""
+
+    def __init__(self):
+        super().__init__()
+        self.rows, self.cell = [], None
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "tr":
+            self.rows.append([])
+        elif tag in ("td", "th") and self.rows:
+            self.cell = []
+
+    def handle_endtag(self, tag):
+        if tag in ("td", "th") and self.cell is not None:
+            self.rows[-1].append(" ".join("".join(self.cell).split()))
+            self.cell = None
+
+    def handle_data(self, data):
+        if self.cell is not None:
+            self.cell.append(data)
+
+
+def table_rows(html):
+    parser = _Tables()
+    parser.feed(html)
+    return parser.rows
+
+
+def history(client, record, **query):
+    """A record's History page in the admin, as its reader sees each revision, newest
+    first: (user, how, what changed)."""
+    from django.urls import reverse
+
+    opts = record._meta
+    page = client.get(reverse(f"admin:{opts.app_label}_{opts.model_name}_history", args=[record.pk]), query)
+    assert page.status_code == 200
+    html = page.content.decode()
+    return [tuple(row[2:5]) for row in table_rows(html[html.index('id="change-history"') :])[1:]]

@@ -4,21 +4,19 @@ what undoing the import will need."""
 import json
 import zlib
 
-from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from ..bulk import bulk_create, bulk_update, insert_values
 from ..columns import among
-from ..models import ImportRecord
+from ..models import ImportRecord, RevisionSource
 from ..page_cache import rows_written
 from ..partial_dates import PartialDateAttribute
+from ..revisions import record_revision
 from .lookups import PendingRecord
 from .reading import NEW, SKIP, UPDATE
 
 BATCH_SIZE = 1000
-LOGGED_VALUE_LENGTH = 80
 
 
 def write(plan, user, file_name, undoes=None):
@@ -29,6 +27,9 @@ def write(plan, user, file_name, undoes=None):
     updated = [row for row in plan.rows if row.action == UPDATE]
     for row in created + updated:
         row.instance.refresh_search_text()
+        row.instance.changed_by = user
+        if makes_public(row):
+            row.instance.published_by = user
     bulk_create(model, [row.instance for row in created], batch_size=BATCH_SIZE)
     by_slug = {row.slug: row.instance for row in plan.rows}
     for row in plan.rows:
@@ -42,27 +43,42 @@ def write(plan, user, file_name, undoes=None):
         bulk_update(model, touched.values(), updated_fields(plan), batch_size=BATCH_SIZE)
     write_relations(plan, created, updated, by_slug)
     rows_written(created + updated)
-    if user is None:
-        return None
-    record = ImportRecord.objects.create(
-        content_type=ContentType.objects.get_for_model(model),
+    # An import is recorded, for undoing, when a user made it; its revision always is.
+    record = None
+    if user is not None:
+        record = ImportRecord.objects.create(
+            content_type=ContentType.objects.get_for_model(model),
+            user=user,
+            file_name=file_name[:255],
+            created=len(created),
+            updated=len(updated),
+            unchanged=sum(row.action == SKIP for row in plan.rows),
+            drafts=sum(not row.instance.is_published for row in plan.rows),
+            undoes=undoes,
+            undo_data=b"" if undoes else pack_undo_data(plan, created, updated),
+        )
+    record_revision(
+        model,
+        [row.instance.pk for row in created + updated],
         user=user,
-        file_name=file_name[:255],
-        created=len(created),
-        updated=len(updated),
-        unchanged=sum(row.action == SKIP for row in plan.rows),
-        drafts=sum(not row.instance.is_published for row in plan.rows),
-        undoes=undoes,
-        undo_data=b"" if undoes else pack_undo_data(plan, created, updated),
+        how=RevisionSource.How.UNDO if undoes else RevisionSource.How.IMPORT,
+        import_record=record,
     )
-    write_log(record, created, updated)
     return record
+
+
+def makes_public(row):
+    if not row.instance.is_published:
+        return False
+    return row.action == NEW or any(change[0] == "published" for change in row.changes)
 
 
 def updated_fields(plan):
     """The fields some row changes: the fewer, the faster a bulk update runs."""
     changed = {change[0] for row in plan.rows for change in row.changes}
-    names = {"updated_at", "search_text", *(["is_published"] if "published" in changed else [])}
+    names = {"updated_at", "search_text", "changed_by"}
+    if "published" in changed:
+        names |= {"is_published", "published_by"}
     for column in plan.columns:
         if column.relations or column.column_name not in changed:
             continue
@@ -99,37 +115,6 @@ def write_relations(plan, created, updated, by_slug):
 
 def saved(item, by_slug):
     return by_slug[item.slug] if isinstance(item, PendingRecord) else item
-
-
-def write_log(record, created, updated):
-    if record.undoes_id:
-        source = str(record)
-    else:
-        source = _("Import #%(number)d from %(file)s") % {"number": record.pk, "file": record.file_name}
-    now, created_message = timezone.now(), f"{source}: " + _("created.")
-    fields = ["action_time", "user_id", "content_type_id", "object_id", "object_repr", "action_flag", "change_message"]
-    entries = [
-        (
-            now,
-            record.user_id,
-            record.content_type_id,
-            str(row.instance.pk),
-            str(row.instance)[:200],
-            ADDITION if row.action == NEW else CHANGE,
-            created_message if row.action == NEW else f"{source}: " + describe_changes(row.changes),
-        )
-        for row in created + updated
-    ]
-    insert_values(LogEntry, fields, entries, batch_size=BATCH_SIZE)
-
-
-def shorten(value):
-    value = value or "—"
-    return value if len(value) <= LOGGED_VALUE_LENGTH else value[: LOGGED_VALUE_LENGTH - 1] + "…"
-
-
-def describe_changes(changes):
-    return "; ".join(f"{name}: {shorten(old)} → {shorten(new)}" for name, old, new in changes) + "."
 
 
 def pack_undo_data(plan, created, updated):

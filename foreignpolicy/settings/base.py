@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "django_filters",
     "import_export",
     "huey.contrib.djhuey",
+    "reversion",
     "foreignpolicy",
     "directorates",
     "agreements",

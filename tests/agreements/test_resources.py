@@ -1,7 +1,7 @@
 from datetime import date
 
 import pytest
-from django.contrib.admin.models import LogEntry
+from reversion.models import Version
 
 from agreements.models import Agreement
 from agreements.resources import AgreementResource
@@ -9,7 +9,7 @@ from foreignpolicy.models import ImportRecord
 from foreignpolicy.partial_dates import Precision
 from foreignpolicy.tabular import read_csv, write_csv
 from tests.factories import AgreementFactory, DirectorateFactory
-from tests.helpers import csv_text, problems
+from tests.helpers import csv_text, history, problems
 
 pytestmark = pytest.mark.django_db
 
@@ -159,9 +159,12 @@ def test_a_row_whose_slug_exists_updates_that_record_and_unchanged_rows_are_coun
     assert Agreement.objects.count() == 2
 
 
-def test_an_import_records_who_changed_what_in_the_change_history(import_csv, admin_user):
-    AgreementFactory(slug="pe-cl", title_en="Old title", is_published=True)
-    import_csv(
+def test_an_import_records_who_changed_what_in_the_change_history(import_csv, admin_user, client, settings):
+    settings.LANGUAGE_CODE = "en"
+    first = import_csv(
+        "agreements", csv_text("slug,title_en,type,status", "pe-cl,Old title,free-trade-agreement,signed")
+    )
+    again = import_csv(
         "agreements",
         csv_text(
             "slug,title_en,type,status,published",
@@ -169,7 +172,7 @@ def test_an_import_records_who_changed_what_in_the_change_history(import_csv, ad
             "new-one,New,Acuerdo marco,signed,no",
         ),
     )
-    record = ImportRecord.objects.get()
+    record = ImportRecord.objects.get(pk=again.record.pk)
     assert (record.user, record.file_name, record.created, record.updated, record.unchanged) == (
         admin_user,
         "agreements.csv",
@@ -177,14 +180,16 @@ def test_an_import_records_who_changed_what_in_the_change_history(import_csv, ad
         1,
         0,
     )
-    entry = LogEntry.objects.get(object_id=str(Agreement.objects.get(slug="pe-cl").pk))
-    assert entry.user == admin_user
-    assert (
-        entry.get_change_message() == f"Import #{record.pk} from agreements.csv: title_en: Old title → Peru-Chile FTA."
-    )
-    created = LogEntry.objects.get(object_id=str(Agreement.objects.get(slug="new-one").pk))
-    assert created.is_addition()
-    assert created.get_change_message() == f"Import #{record.pk} from agreements.csv: created."
+    client.force_login(admin_user)
+    changed, created = Agreement.objects.get(slug="pe-cl"), Agreement.objects.get(slug="new-one")
+    source = "Import #{} of agreements.csv"
+    assert history(client, changed) == [
+        ("admin", source.format(record.pk), "Published, Title (English), Status"),
+        ("admin", source.format(first.record.pk), "First revision"),
+    ]
+    assert history(client, created) == [("admin", source.format(record.pk), "First revision")]
+    assert (changed.changed_by, changed.published_by) == (admin_user, admin_user)
+    assert (created.changed_by, created.published_by) == (admin_user, None)
 
 
 def test_one_bad_row_writes_nothing_and_every_bad_row_is_reported(import_csv):
@@ -209,7 +214,7 @@ def test_one_bad_row_writes_nothing_and_every_bad_row_is_reported(import_csv):
         "Row 7, column “status”: Not a known agreement status: “Vigentes”.",
     ]
     assert Agreement.objects.count() == 0
-    assert LogEntry.objects.count() == 0
+    assert not Version.objects.exists()
 
 
 def test_unknown_missing_and_duplicated_columns_are_reported_for_the_file(import_csv):
@@ -333,9 +338,10 @@ def test_an_import_runs_a_number_of_queries_independent_of_its_rows(import_csv, 
             *(f"a{n},A{n},free-trade-agreement,in_force,CL;EU,trade" for n in range(offset, offset + count)),
         )
 
-    with django_assert_max_num_queries(30):
+    # SQLite's bound on a query's parameters splits 300 records' inserts into a few.
+    with django_assert_max_num_queries(32):
         import_csv("agreements", rows(3, 0))
-    with django_assert_max_num_queries(30):
+    with django_assert_max_num_queries(32):
         import_csv("agreements", rows(300, 100))
     assert Agreement.objects.count() == 303
 

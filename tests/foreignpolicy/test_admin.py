@@ -1,9 +1,8 @@
 import pytest
-from django.contrib.admin.models import LogEntry
 from django.contrib.auth.models import Permission
 from django.urls import reverse
 
-from agreements.models import Agreement, AgreementStatus
+from agreements.models import AgreementStatus
 from directorates.models import Directorate
 from events.models import Event
 from tests.factories import AgreementFactory, DirectorateFactory, EventFactory
@@ -86,40 +85,6 @@ def test_the_list_filters_by_status_type_directorate_and_published(admin_client,
     assert admin_client.get(url, {"status__code__exact": "signed"}).context["cl"].result_count == 0
     assert admin_client.get(url, {"is_published__exact": "0"}).context["cl"].result_count == 0
     assert admin_client.get(url, {"directorate__id__exact": records["directorate"].pk}).context["cl"].result_count == 1
-
-
-def test_bulk_publish_and_unpublish_are_recorded_in_the_history(admin_client, admin_user):
-    drafts = AgreementFactory.create_batch(2, is_published=False)
-    url = reverse("admin:agreements_agreement_changelist")
-    admin_client.post(url, {"action": "publish", "_selected_action": [a.pk for a in drafts]})
-    assert Agreement.objects.published().count() == 2
-    entries = LogEntry.objects.filter(user=admin_user)
-    assert [entry.get_change_message() for entry in entries] == ["published: no → yes."] * 2
-    admin_client.post(url, {"action": "unpublish", "_selected_action": [drafts[0].pk]})
-    assert Agreement.objects.drafts().count() == 1
-
-
-def test_an_edit_records_the_old_and_new_values(admin_client, records):
-    agreement = records["agreement"]
-    url = reverse("admin:agreements_agreement_change", args=[agreement.pk])
-    form = admin_client.get(url).context["adminform"].form
-    data = {name: value for name, value in form.initial.items() if value is not None}
-    data.update(
-        title_en="Renamed",
-        countries=[],
-        organisations=[],
-        topics=[],
-        type=agreement.type_id,
-        status="signed",
-        directorate=agreement.directorate_id,
-        signed_on="2006-04-12",
-        is_published="on",
-    )
-    response = admin_client.post(url, data, headers={"accept-language": "en"})
-    assert response.status_code == 302, response.context["adminform"].form.errors
-    message = LogEntry.objects.get(object_id=str(agreement.pk)).get_change_message()
-    assert "title_en: Agreement" in message and "→ Renamed" in message
-    assert "status: In force → About to enter into force" in message
 
 
 def test_statuses_cannot_be_added_or_deleted_only_renamed(admin_client):

@@ -4,10 +4,10 @@ bulk_create writes, inside the import's transaction; elsewhere bulk_create itsel
 import datetime
 
 import pytest
-from django.contrib.admin.models import LogEntry
 from django.core.management import call_command
 from django.db import DatabaseError, connection, transaction
 from django.test.utils import CaptureQueriesContext
+from reversion.models import Version
 
 from agreements.models import Agreement, AgreementStatus, AgreementType
 from foreignpolicy.bulk import bulk_create, insert_values
@@ -109,9 +109,9 @@ def test_an_import_that_fails_after_writing_its_records_and_links_writes_nothing
     def refuse(*args, **kwargs):
         raise DatabaseError("disk full")
 
-    models = (Agreement, Agreement.topics.through, Agreement.countries.through, LogEntry, ImportRecord)
+    models = (Agreement, Agreement.topics.through, Agreement.countries.through, Version, ImportRecord)
     before = [model.objects.count() for model in models]
-    monkeypatch.setattr(writing, "write_log", refuse)
+    monkeypatch.setattr(writing, "record_revision", refuse)
     result = import_csv("agreements", FILE)
     assert problems(result) == ["The database refused the import and nothing was saved: disk full"]
     assert [model.objects.count() for model in models] == before
@@ -124,6 +124,6 @@ def test_an_import_writes_its_records_links_and_history_in_file_order(import_csv
     assert first.pk < second.pk
     assert {topic.slug for topic in first.topics.all()} == {"trade", "culture"}
     assert {str(party) for party in first.parties} and second.is_published is False
-    messages = LogEntry.objects.filter(object_id__in=[str(first.pk), str(second.pk)])
-    assert sorted(entry.object_id for entry in messages) == sorted([str(first.pk), str(second.pk)])
-    assert all(entry.change_message.endswith(": created.") for entry in messages)
+    versions = Version.objects.filter(object_id__in=[str(first.pk), str(second.pk)])
+    assert sorted(version.object_id for version in versions) == sorted([str(first.pk), str(second.pk)])
+    assert {version.revision.source.import_record for version in versions} == {result.record}

@@ -17,7 +17,7 @@ from foreignpolicy.models import ImportRecord
 from foreignpolicy.registry import resource_for, resource_for_model
 from foreignpolicy.tabular import write_csv
 from tests.factories import EventFactory
-from tests.helpers import csv_text, problems, then_meanwhile
+from tests.helpers import csv_text, history, problems, then_meanwhile
 
 pytestmark = pytest.mark.django_db
 
@@ -76,7 +76,9 @@ def test_the_history_of_an_undone_record_names_the_undo_and_links_it(
     agreement = Agreement.objects.get(slug="peru-chile-fta")
     page = admin_client.get(reverse("admin:agreements_agreement_history", args=[agreement.pk])).content.decode()
     link = reverse("admin:foreignpolicy_importrecord_change", args=[undo_record.pk])
-    assert f'<a href="{link}">#{undo_record.pk}</a>, the undo of import #{imported.record.pk}: title_en:' in page
+    assert f'<a href="{link}">Import #{undo_record.pk}, the undo of import #{imported.record.pk}</a>' in page
+    undone, imported_row = history(admin_client, agreement)[:2]
+    assert undone[2] == imported_row[2] and "Title (English)" in undone[2]
 
 
 def test_an_undo_is_recorded_and_cannot_be_repeated_or_undone(import_csv, demo, admin_user):
