@@ -35,7 +35,17 @@ class AgreementAdmin(RecordAdmin):
     autocomplete_fields = ["type", "directorate", "countries", "organisations", "topics"]
     date_hierarchy = "signed_on"
     fieldsets = [
-        (None, {"fields": [("title_es", "title_en"), ("short_title", "slug"), ("type", "status"), "is_published"]}),
+        (
+            None,
+            {
+                "fields": [
+                    ("title_es", "title_en"),
+                    ("short_title", "slug"),
+                    ("type", "status"),
+                    ("is_published", "publish_at"),
+                ]
+            },
+        ),
         (_("Parties"), {"fields": ["countries", "organisations", "directorate", "topics"]}),
         (
             _("Milestones"),

@@ -179,6 +179,7 @@ class Agreement(Record):
         permissions = [
             ("import_agreement", _("Can import agreements from files")),
             ("export_agreement", _("Can export agreements to files")),
+            ("publish_agreement", _("Can publish, unpublish and schedule agreements")),
         ]
         ordering = list(BY_SIGNATURE)
         indexes = [

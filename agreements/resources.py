@@ -80,6 +80,7 @@ class AgreementResource(RecordResource):
             "summary_es",
             "source_url",
             "published",
+            "publish_at",
         )
         export_order = fields
         import_id_fields = ("slug",)

@@ -32,7 +32,17 @@ class DirectorateAdmin(RecordAdmin):
     search_fields = ["name_en", "name_es", "acronym", "slug", "summary_en", "summary_es"]
     autocomplete_fields = ["parent", "topics"]
     fieldsets = [
-        (None, {"fields": [("name_es", "name_en"), ("acronym", "slug"), ("parent", "position"), "is_published"]}),
+        (
+            None,
+            {
+                "fields": [
+                    ("name_es", "name_en"),
+                    ("acronym", "slug"),
+                    ("parent", "position"),
+                    ("is_published", "publish_at"),
+                ]
+            },
+        ),
         (_("Texts"), {"fields": [("summary_es", "summary_en"), ("body_es", "body_en")]}),
         (_("Topics"), {"fields": ["topics"]}),
     ]

@@ -68,6 +68,7 @@ class Directorate(Record):
         permissions = [
             ("import_directorate", _("Can import directorates from files")),
             ("export_directorate", _("Can export directorates to files")),
+            ("publish_directorate", _("Can publish, unpublish and schedule directorates")),
         ]
         ordering = ["position", "name_en"]
 

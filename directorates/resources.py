@@ -33,6 +33,7 @@ class DirectorateResource(RecordResource):
             "topics",
             "position",
             "published",
+            "publish_at",
         )
         export_order = fields
         import_id_fields = ("slug",)

@@ -22,7 +22,7 @@ class EventAdmin(RecordAdmin):
     autocomplete_fields = ["type", "country", "countries", "organisations", "directorates", "agreements", "topics"]
     date_hierarchy = "date"
     fieldsets = [
-        (None, {"fields": [("title_es", "title_en"), "slug", "type", "is_published"]}),
+        (None, {"fields": [("title_es", "title_en"), "slug", "type", ("is_published", "publish_at")]}),
         (
             _("When and where"),
             {

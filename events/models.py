@@ -82,6 +82,7 @@ class Event(Record):
         permissions = [
             ("import_event", _("Can import events from files")),
             ("export_event", _("Can export events to files")),
+            ("publish_event", _("Can publish, unpublish and schedule events")),
         ]
         ordering = ["-date", "title_en"]
         indexes = [models.Index(fields=["date"])]

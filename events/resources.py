@@ -59,6 +59,7 @@ class EventResource(RecordResource):
             "summary_es",
             "source_url",
             "published",
+            "publish_at",
         )
         export_order = fields
         import_id_fields = ("slug",)

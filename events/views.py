@@ -126,10 +126,10 @@ class EventFeed(Feed):
         return f"{event.when} · {event.type.name}. {event.summary}"
 
     def item_pubdate(self, event):
-        return event.created_at
+        return event.public_since or event.created_at
 
     def item_updateddate(self, event):
-        return event.updated_at
+        return max(event.updated_at, self.item_pubdate(event))
 
     def item_categories(self, event):
         return [event.type.name]

@@ -21,7 +21,7 @@ from reversion.models import Version
 from . import jobs
 from .admin_files import FileImportExportMixin
 from .imports.undo import refusal_for, undo_import
-from .models import Country, FileJob, ImportRecord, Organisation, RevisionSource, Topic, slug_from_titles
+from .models import Country, FileJob, ImportRecord, Organisation, RevisionSource, Topic, may_publish, slug_from_titles
 from .page_cache import public_content_changed
 from .registry import resource_for_model
 from .revisions import Names, current_data, differences, local_time, record_revision, recording, restore
@@ -72,7 +72,7 @@ class RecordAdmin(FileImportExportMixin, admin.ModelAdmin):
         return {"slug": (f"{self.model.title_field}_en",)}
 
     def get_list_display(self, request):
-        return [*super().get_list_display(request), "changed_by", "published_by"]
+        return [*super().get_list_display(request), "publish_at", "changed_by", "published_by"]
 
     def get_list_filter(self, request):
         editors = admin.RelatedOnlyFieldListFilter
@@ -81,6 +81,35 @@ class RecordAdmin(FileImportExportMixin, admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("changed_by", "published_by")
 
+    def has_publish_permission(self, request, obj=None):
+        return may_publish(request.user, self.model)
+
+    def has_change_permission(self, request, obj=None):
+        # An editor's change to a published record would go public unreviewed.
+        return super().has_change_permission(request, obj) and self.may_alter(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and self.may_alter(request, obj)
+
+    def may_alter(self, request, obj):
+        return obj is None or not obj.is_published or self.has_publish_permission(request)
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        return readonly if self.has_publish_permission(request) else [*readonly, "is_published", "publish_at"]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        record = self.get_object(request, unquote(object_id))
+        if (
+            request.method == "GET"
+            and record is not None
+            and super().has_change_permission(request, record)
+            and not self.may_alter(request, record)
+        ):
+            message = gettext("This record is published: only a publisher can change or delete it.")
+            self.message_user(request, message, messages.WARNING)
+        return super().change_view(request, object_id, form_url, extra_context)
+
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         with recording(request.user, RevisionSource.How.FORM):
             return super().changeform_view(request, object_id, form_url, extra_context)
@@ -88,14 +117,14 @@ class RecordAdmin(FileImportExportMixin, admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         obj.changed_by = request.user
         if obj.is_published and (not change or "is_published" in form.changed_data):
-            obj.published_by = request.user
+            obj.published_by, obj.published_at = request.user, timezone.now()
         super().save_model(request, obj, form, change)
 
-    @admin.action(description=_("Publish the selected records"), permissions=["change"])
+    @admin.action(description=_("Publish the selected records"), permissions=["publish"])
     def publish(self, request, queryset):
         self.set_published(request, queryset, True)
 
-    @admin.action(description=_("Return the selected records to draft"), permissions=["change"])
+    @admin.action(description=_("Return the selected records to draft"), permissions=["publish"])
     def unpublish(self, request, queryset):
         self.set_published(request, queryset, False)
 
@@ -104,7 +133,7 @@ class RecordAdmin(FileImportExportMixin, admin.ModelAdmin):
         # updated_at too: the sitemap's lastmod and undoing an import rely on it.
         changes = {"is_published": published, "updated_at": timezone.now(), "changed_by": request.user}
         if published:
-            changes["published_by"] = request.user
+            changes.update(published_by=request.user, published_at=changes["updated_at"])
         self.model.objects.filter(pk__in=pks).update(**changes)
         if pks:  # An update sends no signals.
             public_content_changed()
@@ -324,11 +353,12 @@ class ImportRecordAdmin(admin.ModelAdmin):
         ]
 
     def has_undo_permission(self, request, record):
-        """Undo imports again and deletes: the kind's import, change and delete permissions."""
+        """Undo imports again, deletes and may publish or unpublish: the kind's import, add,
+        change, delete and publish permissions."""
         opts = record.content_type.model_class()._meta
         return all(
             request.user.has_perm(f"{opts.app_label}.{get_permission_codename(action, opts)}")
-            for action in ("import", "add", "change", "delete")
+            for action in ("import", "add", "change", "delete", "publish")
         )
 
     def undo_view(self, request, object_id):

@@ -14,11 +14,13 @@ import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from itertools import chain
 
 from django.db import connection, models
 from django.db.models import F, Func, OuterRef, Q, Subquery, TextField, Value
 from django.db.models.functions import Cast
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from import_export import fields, widgets
 
@@ -257,6 +259,29 @@ class PublishedWidget(CellWidget):
 
     def describe(self, value):
         return _("published") if value else _("draft")
+
+
+class MomentWidget(CellWidget):
+    """A date and time with its time zone, in ISO 8601 (2027-01-15T09:00-05:00, or ending
+    in Z for UTC); written back in Lima time, to the minute."""
+
+    def clean(self, value, row=None, **kwargs):
+        text = super().clean(value)
+        if not text:
+            return None
+        example = "2027-01-15T09:00-05:00"
+        try:
+            moment = datetime.fromisoformat(text)
+        except ValueError:
+            message = _("“%(value)s” is not a date and time; write it as %(example)s.")
+            raise ValueError(message % {"value": text, "example": example}) from None
+        if moment.tzinfo is None:
+            message = _("“%(value)s” gives no time zone; add it, as in %(example)s (Lima is -05:00).")
+            raise ValueError(message % {"value": text, "example": example})
+        return moment
+
+    def render(self, value, obj=None, **kwargs):
+        return timezone.localtime(value).isoformat(timespec="minutes") if value else ""
 
 
 class PartialDateWidget(CellWidget):

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from import_export import resources
 
-from .columns import Column, PublishedWidget, VocabularyWidget
+from .columns import Column, MomentWidget, PublishedWidget, VocabularyWidget
 from .imports.diffing import changed_since_read
 from .imports.plan import plan_import
 from .imports.problems import Problem
@@ -35,6 +35,7 @@ class RecordResource(resources.ModelResource):
     summary_es = Column("summary_es")
     topics = Column("topics", VocabularyWidget(Topic, label=gettext_lazy("topic"), many=True), relations=["topics"])
     published = Column("published", PublishedWidget(), attribute="is_published")
+    publish_at = Column("publish_at", MomentWidget())
 
     cross_row_checks = ()
     duplicate_rules = ()
@@ -97,7 +98,7 @@ class RecordResource(resources.ModelResource):
         return "" if field_name == NON_FIELD_ERRORS else field_name
 
     def import_data_inner(self, dataset, dry_run, raise_errors, using_transactions, collect_failed_rows, **kwargs):
-        plan = plan_import(self, dataset, progress=kwargs.get("progress"))
+        plan = plan_import(self, dataset, progress=kwargs.get("progress"), user=kwargs.get("user"))
         result = plan_result(plan, strict=kwargs.get("strict", False))
         expected = kwargs.get("expected_fingerprint")
         if expected and expected != result.fingerprint and not result.problems:

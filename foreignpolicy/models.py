@@ -56,8 +56,11 @@ class PublishableQuerySet(models.QuerySet):
 
 def public_condition(prefix=""):
     """The condition a record meets when the public may see it, also as seen from another
-    model through `prefix` (e.g. "agreements__")."""
-    return Q(**{f"{prefix}is_published": True})
+    model through `prefix` (e.g. "agreements__"): published, and its `publish_at`, if it
+    has one, passed. Read at each query, so a scheduled record appears at its moment with
+    no process having to run."""
+    scheduled = Q(**{f"{prefix}publish_at__isnull": True}) | Q(**{f"{prefix}publish_at__lte": timezone.now()})
+    return Q(**{f"{prefix}is_published": True}) & scheduled
 
 
 def public_count(relation):
@@ -103,6 +106,12 @@ def may_preview(user, model):
     )
 
 
+def may_publish(user, model):
+    """Whether a user may publish, unpublish, schedule, and change or delete what is
+    published, of this kind: publishers (README, "Roles")."""
+    return user.has_perm(f"{model._meta.app_label}.publish_{model._meta.model_name}")
+
+
 def slug_from_titles(model, titles):
     """The slug a record gets when none is given: from the first title that is filled in
     (English before Spanish), cut to fit the field."""
@@ -117,6 +126,14 @@ class Record(models.Model):
     is_published = models.BooleanField(
         _("published"), default=False, help_text=_("Drafts are never shown to the public.")
     )
+    publish_at = models.DateTimeField(
+        _("public from"),
+        null=True,
+        blank=True,
+        help_text=_("Optional: a published record stays hidden, as a draft, until this moment (Lima time)."),
+    )
+    # When the record last became public: set by the act of publishing (form, action, import).
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("last modified"), auto_now=True)
     changed_by = models.ForeignKey(
@@ -157,6 +174,21 @@ class Record(models.Model):
 
     def get_absolute_url(self):
         return reverse(f"{self._meta.app_label}:detail", kwargs={"slug": self.slug})
+
+    @property
+    def public_since(self):
+        """When the public could first see the record as it is published now: its
+        scheduled moment, or the act of publishing if that came later."""
+        return max((moment for moment in (self.publish_at, self.published_at) if moment), default=None)
+
+    @property
+    def is_scheduled(self):
+        return self.is_published and self.publish_at is not None and self.publish_at > timezone.now()
+
+    @property
+    def is_public(self):
+        """What public_condition() says of the record, read on the record itself."""
+        return self.is_published and not self.is_scheduled
 
     def clean(self):
         errors = self.validation_errors()

@@ -44,13 +44,12 @@ Scheduled changes. Some pages change without a write: the agreements in force "t
 the upcoming events change at midnight. The state holds, beside the version, the next
 moment at which the public content changes by itself: the earliest that the functions in
 SCHEDULES give. The first request after that moment makes it the version (so every page
-stored before it is a miss) and asks SCHEDULES for the next. Scheduled publication (issue
-#9, a `publish_at` field) adds a function to SCHEDULES giving the earliest `publish_at`
-still to come (one query, run only when the version changes or such a moment passes), and
-treats saving a record with a `publish_at` as a change (a record with `is_published` set
-bumps today): that records the new moment. Its `public_condition()` then compares
-`publish_at` with the time, which the rule above ("published, or was until this save")
-reads through the same condition.
+stored before it is a miss) and asks SCHEDULES for the next. A record scheduled for later
+(published, with a `publish_at` to come) is one such moment: `next_publication` gives the
+earliest (a query per record kind, run only when the version changes or such a moment
+passes). Saving a published record bumps the version whether or not it is public yet,
+which records its new moment; `public_condition()` compares `publish_at` with the time,
+and the rule above ("published, or was until this save") reads through it.
 
 Conditional GET. A stored page carries `Last-Modified` (the version it was made under)
 and an `ETag` (from its content); ConditionalGetMiddleware, outside this one, answers
@@ -78,6 +77,7 @@ from django.apps import apps
 from django.conf import settings
 from django.core.cache import caches
 from django.db import DEFAULT_DB_ALIAS, transaction
+from django.db.models import Min
 from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save, pre_save
 from django.http import HttpResponse
 from django.urls import reverse
@@ -119,9 +119,24 @@ def next_midnight(now):
     return timezone.make_aware(datetime.combine(timezone.localdate(now) + timedelta(days=1), datetime.min.time()))
 
 
+def next_publication(now):
+    """A published record scheduled for later (`publish_at`) appears at its moment: the
+    earliest still to come, of any kind, in one query."""
+    first, *others = [
+        model._base_manager.filter(is_published=True, publish_at__gt=now)
+        .order_by()
+        .values("is_published")
+        .annotate(moment=Min("publish_at"))
+        .values_list("moment", flat=True)
+        for model in apps.get_models()
+        if issubclass(model, Record)
+    ]
+    return min(first.union(*others, all=True), default=None)
+
+
 # Functions of the present moment giving the next moment (or None) after it at which what
 # the public sees changes without a write.
-SCHEDULES = [next_midnight]
+SCHEDULES = [next_midnight, next_publication]
 
 
 def now_ms():

@@ -20,7 +20,7 @@ class RecordDetailView(DetailView):
 
     def render_to_response(self, context, **response_kwargs):
         response = super().render_to_response(context, **response_kwargs)
-        if not self.object.is_published:
+        if not self.object.is_public:
             # A preview is for the staff member who asked: no cache may keep it.
             patch_cache_control(response, private=True)
         return response

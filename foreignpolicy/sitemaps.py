@@ -54,11 +54,13 @@ class RecordSitemap(Sitemap):
         )
 
     def lastmod(self, record):
-        return record.updated_at
+        # A record scheduled when it was last saved changed for the public at its moment.
+        return max(record.updated_at, record.public_since or record.updated_at)
 
     def get_latest_lastmod(self):
-        # For the index: one aggregate, where Django's default reads every record.
-        return self.items().aggregate(latest=Max("updated_at"))["latest"]
+        # For the index: aggregates, where Django's default reads every record.
+        latest = self.items().aggregate(saved=Max("updated_at"), scheduled=Max("publish_at"))
+        return max((moment for moment in latest.values() if moment), default=None)
 
 
 class PageSitemap(Sitemap):

@@ -4,10 +4,12 @@ then the checks that need several rows. Checks return problems; they never raise
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils.translation import gettext as _
 
+from ..models import may_publish
 from ..partial_dates import PartialDateAttribute
-from .diffing import PUBLISHED
+from .diffing import PUBLISHED, SCHEDULE
 from .lookups import PendingRecord
 from .problems import Problem
+from .reading import SKIP, UPDATE
 
 
 def apply(row, columns, model):
@@ -98,3 +100,32 @@ def validate(row, model, column_for_field, valid_values):
                 message = ValidationError(_("A value is required here."))
             problems.append(Problem(row.number, column, " ".join(message.messages)))
     return problems
+
+
+def refused_publication(rows, model, user):
+    """An editor's import makes and changes drafts only: each row that would publish or
+    schedule a record, or change one that is published, is a problem. `user` None, or the command
+    line's own inactive account, is the operator, who may do everything."""
+    if user is None or not user.is_active or may_publish(user, model):
+        return []
+    problems = []
+    for row in rows:
+        if row.action == UPDATE and row.before.get(PUBLISHED) == "yes":
+            message = _("“%(slug)s” is published: only a publisher can change it.") % {"slug": row.slug}
+            problems.append(Problem(row.number, "slug", message))
+            continue
+        if row.action == SKIP:
+            continue
+        if row.instance.is_published:
+            message = _("Only a publisher can publish: leave the cell empty or write “no”.")
+            problems.append(Problem(row.number, PUBLISHED, message))
+        if sets_schedule(row):
+            message = _("Only a publisher can schedule a publication: leave the cell empty.")
+            problems.append(Problem(row.number, SCHEDULE, message))
+    return problems
+
+
+def sets_schedule(row):
+    if row.action == UPDATE:
+        return any(change[0] == SCHEDULE for change in row.changes)
+    return row.values.get(SCHEDULE) is not None

@@ -10,6 +10,7 @@ from .problems import Problem
 from .reading import SKIP, UPDATE
 
 PUBLISHED = "published"
+SCHEDULE = "publish_at"
 
 
 def load_existing(model, slugs, columns):

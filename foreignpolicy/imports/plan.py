@@ -3,7 +3,7 @@
 import hashlib
 from dataclasses import dataclass, field
 
-from .checking import ValidValues, apply, validate
+from .checking import ValidValues, apply, refused_publication, validate
 from .diffing import diff, load_existing, snapshot
 from .duplicates import likely_duplicates
 from .reading import SKIP, assign_slugs, read_header, read_rows
@@ -35,7 +35,7 @@ class ImportPlan:
         return digest.hexdigest()
 
 
-def plan_import(resource, dataset, progress=None):
+def plan_import(resource, dataset, progress=None, user=None):
     model = resource._meta.model
     known = {column.column_name: column for column in resource.get_import_fields()}
     names, present, problems = read_header(dataset.headers, known, resource.title_columns)
@@ -63,6 +63,7 @@ def plan_import(resource, dataset, progress=None):
             plan.problems += validate(row, model, resource.column_for_field, valid_values)
         if progress and (done % PROGRESS_STEP == 0 or done == len(plan.rows)):
             progress(done, len(plan.rows))
+    plan.problems += refused_publication(plan.rows, model, user)
     for check in resource.cross_row_checks:
         plan.problems += check(plan.rows, plan.present)
     plan.warnings = likely_duplicates(plan.rows, resource.duplicate_rules, model)

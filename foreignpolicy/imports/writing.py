@@ -29,7 +29,7 @@ def write(plan, user, file_name, undoes=None):
         row.instance.refresh_search_text()
         row.instance.changed_by = user
         if makes_public(row):
-            row.instance.published_by = user
+            row.instance.published_by, row.instance.published_at = user, now
     bulk_create(model, [row.instance for row in created], batch_size=BATCH_SIZE)
     by_slug = {row.slug: row.instance for row in plan.rows}
     for row in plan.rows:
@@ -78,7 +78,7 @@ def updated_fields(plan):
     changed = {change[0] for row in plan.rows for change in row.changes}
     names = {"updated_at", "search_text", "changed_by"}
     if "published" in changed:
-        names |= {"is_published", "published_by"}
+        names |= {"is_published", "published_by", "published_at"}
     for column in plan.columns:
         if column.relations or column.column_name not in changed:
             continue

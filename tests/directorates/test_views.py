@@ -2,7 +2,7 @@ import pytest
 
 from foreignpolicy.models import Topic
 from tests.factories import AgreementFactory, DirectorateFactory, EventFactory
-from tests.helpers import url
+from tests.helpers import settled_page_cache, url
 
 pytestmark = pytest.mark.django_db
 
@@ -99,6 +99,7 @@ def test_a_page_and_the_download_run_a_fixed_number_of_queries(client, django_as
         unit.topics.add(Topic.objects.get(slug="trade"))
         AgreementFactory(directorate=parent)
         EventFactory().directorates.add(parent, unit)
+    settled_page_cache()
     with django_assert_max_num_queries(5):
         client.get(url("directorates:detail", slug="parent"))
     with django_assert_max_num_queries(4):

@@ -198,6 +198,7 @@ def test_the_export_holds_the_filtered_changelist_in_the_documented_format(admin
         "summary_es",
         "source_url",
         "published",
+        "publish_at",
     ]
 
 

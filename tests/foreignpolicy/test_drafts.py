@@ -12,6 +12,8 @@ from datetime import date, timedelta
 from urllib.parse import urlencode
 
 import pytest
+import time_machine
+from django.utils import timezone
 
 from agreements.models import Agreement, AgreementStatus, AgreementType
 from directorates.models import Directorate
@@ -372,3 +374,54 @@ def test_a_preview_shows_only_the_links_the_public_will_see(client, world):
 def test_staff_see_a_published_page_as_the_public_does(client, admin_client, world):
     address = url("events:detail", slug="meeting-chile")
     assert admin_client.get(address).content == client.get(address).content
+
+
+def schedule_the_drafts(moment):
+    """Publish every draft, to be public from `moment` on."""
+    for model in (Directorate, Agreement, Event):
+        model.objects.drafts().update(is_published=True, publish_at=moment)
+
+
+def test_a_scheduled_record_is_a_draft_everywhere_until_its_moment_and_public_from_it(client, world):
+    moment = timezone.now() + timedelta(days=2)
+    schedule_the_drafts(moment)
+    with time_machine.travel(moment - timedelta(seconds=1), tick=False):
+        before = answers(client)
+    for address in draft_addresses():
+        assert before[address][0] == 404, address
+    for address in public_addresses():
+        status, body = before[address]
+        assert status == 200, address
+        if MARKER not in address:
+            assert MARKER.encode() not in body.lower(), address
+    # The same moment, read from the cache the pages above filled: nothing may stay stale.
+    with time_machine.travel(moment, tick=False):
+        after = answers(client)
+    for address in draft_addresses():
+        assert after[address][0] == 200, address
+        assert DRAFT_BADGE.encode() not in after[address][1]
+    for name in ("agreements:list", "events:list", "directorates:list", "home"):
+        assert MARKER.encode() in after[url(name)][1].lower(), name
+
+
+def test_the_feed_and_the_sitemap_give_a_scheduled_records_moment_as_its_publication(client):
+    moment = (timezone.now() + timedelta(days=2)).replace(microsecond=0)
+    event = EventFactory(slug="scheduled-visit", is_published=True, publish_at=moment)
+    agreement = AgreementFactory(slug="scheduled-treaty", is_published=True, publish_at=moment)
+    assert event.updated_at < moment
+    with time_machine.travel(moment + timedelta(hours=1), tick=False):
+        feed = client.get(url("events:atom")).content.decode()
+        sitemap = client.get("/sitemap-agreements.xml").content.decode()
+    entry = feed[feed.index("scheduled-visit") :]
+    assert f"<published>{moment.isoformat()}</published>" in entry[: entry.index("</entry>")]
+    treaty = sitemap[sitemap.index(agreement.slug) :]
+    assert f"<lastmod>{timezone.localdate(moment).isoformat()}</lastmod>" in treaty[: treaty.index("</url>")]
+
+
+def test_staff_preview_a_scheduled_record_and_are_told_when_it_appears(admin_client):
+    moment = timezone.now() + timedelta(days=2)
+    AgreementFactory(slug="scheduled", is_published=True, publish_at=moment)
+    page = admin_client.get(url("agreements:detail", slug="scheduled"))
+    assert page.status_code == 200
+    assert "Scheduled: public from" in page.content.decode()
+    assert "private" in page["Cache-Control"]

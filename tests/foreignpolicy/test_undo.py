@@ -146,7 +146,7 @@ def test_the_admin_shows_what_undo_will_do_and_does_it_on_confirmation(import_cs
     assert not Agreement.objects.filter(slug="brand-new").exists()
 
 
-def test_undo_in_the_admin_needs_the_kinds_import_and_delete_permissions(import_csv, demo, client):
+def test_undo_in_the_admin_needs_the_kinds_import_delete_and_publish_permissions(import_csv, demo, client):
     imported = import_csv("agreements", FILES["agreements"])
     editor = User.objects.create_user("editor", password="x", is_staff=True)
     codenames = ["view_importrecord", "import_agreement", "add_agreement", "change_agreement"]
@@ -156,6 +156,8 @@ def test_undo_in_the_admin_needs_the_kinds_import_and_delete_permissions(import_
     assert client.post(undo_url).status_code == 403
     assert Agreement.objects.filter(slug="brand-new").exists()
     editor.user_permissions.add(Permission.objects.get(codename="delete_agreement"))
+    assert client.post(undo_url).status_code == 403
+    editor.user_permissions.add(Permission.objects.get(codename="publish_agreement"))
     assert client.post(undo_url).status_code == 302
 
 
