@@ -9,6 +9,7 @@ from django.contrib.auth import get_permission_codename
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import models
+from django.db.models import Q
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -21,7 +22,17 @@ from reversion.models import Version
 from . import jobs
 from .admin_files import FileImportExportMixin
 from .imports.undo import refusal_for, undo_import
-from .models import Country, FileJob, ImportRecord, Organisation, RevisionSource, Topic, may_publish, slug_from_titles
+from .models import (
+    Country,
+    FileJob,
+    ImportRecord,
+    Organisation,
+    RevisionSource,
+    Topic,
+    may_publish,
+    public_condition,
+    slug_from_titles,
+)
 from .page_cache import public_content_changed
 from .registry import resource_for_model
 from .revisions import Names, current_data, differences, local_time, record_revision, recording, restore
@@ -60,7 +71,7 @@ class RecordAdmin(FileImportExportMixin, admin.ModelAdmin):
 
     form = RecordForm
 
-    actions = ["publish", "unpublish"]
+    actions = ["publish", "unpublish", "remove_from_public"]
     object_history_template = "admin/foreignpolicy/object_history.html"
     list_per_page = 50
     save_on_top = True
@@ -122,22 +133,33 @@ class RecordAdmin(FileImportExportMixin, admin.ModelAdmin):
 
     @admin.action(description=_("Publish the selected records"), permissions=["publish"])
     def publish(self, request, queryset):
-        self.set_published(request, queryset, True)
+        now = timezone.now()
+        records = queryset.exclude(is_published=True)
+        changes = {"is_published": True, "published_by": request.user, "published_at": now, "withdrawn_at": None}
+        self.change_publication(request, records, changes, RevisionSource.How.PUBLISH, now)
 
     @admin.action(description=_("Return the selected records to draft"), permissions=["publish"])
     def unpublish(self, request, queryset):
-        self.set_published(request, queryset, False)
+        now = timezone.now()
+        records = queryset.filter(is_published=True)
+        # Those the public could see leave a notice at their address (HTTP 410).
+        records.filter(public_condition()).update(withdrawn_at=now)
+        self.change_publication(request, records, {"is_published": False}, RevisionSource.How.UNPUBLISH, now)
 
-    def set_published(self, request, queryset, published):
-        pks = list(queryset.exclude(is_published=published).values_list("pk", flat=True))
+    @admin.action(
+        description=_("Remove the selected records from the public site, leaving no notice"), permissions=["publish"]
+    )
+    def remove_from_public(self, request, queryset):
+        records = queryset.filter(Q(is_published=True) | Q(withdrawn_at__isnull=False))
+        changes = {"is_published": False, "withdrawn_at": None}
+        self.change_publication(request, records, changes, RevisionSource.How.UNPUBLISH, timezone.now())
+
+    def change_publication(self, request, records, changes, how, now):
+        pks = list(records.values_list("pk", flat=True))
         # updated_at too: the sitemap's lastmod and undoing an import rely on it.
-        changes = {"is_published": published, "updated_at": timezone.now(), "changed_by": request.user}
-        if published:
-            changes.update(published_by=request.user, published_at=changes["updated_at"])
-        self.model.objects.filter(pk__in=pks).update(**changes)
+        self.model.objects.filter(pk__in=pks).update(**changes, updated_at=now, changed_by=request.user)
         if pks:  # An update sends no signals.
             public_content_changed()
-        how = RevisionSource.How.PUBLISH if published else RevisionSource.How.UNPUBLISH
         record_revision(self.model, pks, user=request.user, how=how)
         self.message_user(
             request,

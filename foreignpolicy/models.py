@@ -29,6 +29,10 @@ class PublishableQuerySet(models.QuerySet):
     def drafts(self):
         return self.filter(is_published=False)
 
+    def withdrawn(self):
+        """Drafts that were public and left a notice at their address."""
+        return self.drafts().filter(withdrawn_at__isnull=False)
+
     def public(self, links=False):
         """Published records whose links to other records (a directorate's parent, an
         agreement's directorate, an event's directorates and agreements) reach only
@@ -112,6 +116,25 @@ def may_publish(user, model):
     return user.has_perm(f"{model._meta.app_label}.publish_{model._meta.model_name}")
 
 
+def previous_slug_owners(model, slug):
+    """A subquery: the record of this kind that had `slug` before its current one."""
+    content_type = ContentType.objects.get_for_model(model)
+    return PreviousSlug.objects.filter(content_type=content_type, slug=slug).values("object_id")
+
+
+def remember_slugs(model, renames):
+    """After records were renamed ([(pk, old slug, new slug)]), their old slugs keep leading
+    to them (301); a slug a record takes again, or another record takes, leads nowhere else."""
+    content_type = ContentType.objects.get_for_model(model)
+    PreviousSlug.objects.filter(content_type=content_type, slug__in=[new for _pk, _old, new in renames]).delete()
+    PreviousSlug.objects.bulk_create(
+        [PreviousSlug(content_type=content_type, object_id=pk, slug=old) for pk, old, new in renames if old != new],
+        update_conflicts=True,
+        unique_fields=["content_type", "slug"],
+        update_fields=["object_id", "replaced_at"],
+    )
+
+
 def slug_from_titles(model, titles):
     """The slug a record gets when none is given: from the first title that is filled in
     (English before Spanish), cut to fit the field."""
@@ -134,6 +157,8 @@ class Record(models.Model):
     )
     # When the record last became public: set by the act of publishing (form, action, import).
     published_at = models.DateTimeField(_("published at"), null=True, blank=True, editable=False)
+    # When a public record was returned to draft, leaving a notice at its address (HTTP 410).
+    withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("last modified"), auto_now=True)
     changed_by = models.ForeignKey(
@@ -168,12 +193,38 @@ class Record(models.Model):
 
     def save(self, *args, **kwargs):
         self.refresh_search_text()
+        self.mark_withdrawal(timezone.now())
         if kwargs.get("update_fields") is not None:
-            kwargs["update_fields"] = {*kwargs["update_fields"], "search_text"}
+            kwargs["update_fields"] = {*kwargs["update_fields"], "search_text", "withdrawn_at"}
         super().save(*args, **kwargs)
+        read_slug = getattr(self, "_as_read", (None, False))[0]
+        if read_slug and read_slug != self.slug:
+            remember_slugs(type(self), [(self.pk, read_slug, self.slug)])
+        self._as_read = (self.slug, self.is_public)
 
     def get_absolute_url(self):
         return reverse(f"{self._meta.app_label}:detail", kwargs={"slug": self.slug})
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        record = super().from_db(db, field_names, values)
+        # As read, to tell on save whether the slug changed and whether it was public (a
+        # field not loaded is not read for this).
+        loaded = record.__dict__
+        moment = loaded.get("publish_at")
+        public = (
+            bool(loaded.get("is_published")) and "publish_at" in loaded and (moment is None or moment <= timezone.now())
+        )
+        record._as_read = (loaded.get("slug"), public)
+        return record
+
+    def mark_withdrawal(self, now):
+        """A record the public could see when it was read, now returned to draft, leaves a
+        notice at its address (HTTP 410); a published one has none."""
+        if self.is_published:
+            self.withdrawn_at = None
+        elif getattr(self, "_as_read", (None, False))[1]:
+            self.withdrawn_at = now
 
     @property
     def public_since(self):
@@ -338,6 +389,23 @@ class ImportRecord(models.Model):
                 "undone": self.undoes_id,
             }
         return _("Import #%(number)d of %(file)s") % {"number": self.pk or 0, "file": self.file_name}
+
+
+class PreviousSlug(models.Model):
+    """A slug a record had: its old addresses answer 301 to the current one."""
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
+    object_id = models.PositiveBigIntegerField()
+    slug = models.SlugField(max_length=120)
+    replaced_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("previous slug")
+        verbose_name_plural = _("previous slugs")
+        constraints = [models.UniqueConstraint(fields=["content_type", "slug"], name="one_record_per_previous_slug")]
+
+    def __str__(self):
+        return self.slug
 
 
 class RevisionSource(models.Model):

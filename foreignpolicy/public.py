@@ -1,11 +1,13 @@
 """What the public pages of the three apps share: draft previews for staff, filtered lists
 whose page, downloads and feeds all start from the same FilterSet, and the downloads."""
 
-from django.http import Http404, StreamingHttpResponse
+from django.http import Http404, HttpResponsePermanentRedirect, StreamingHttpResponse
+from django.template.response import TemplateResponse
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django.views.generic import DetailView, ListView, View
 
+from .models import previous_slug_owners
 from .tabular import csv_pieces, json_pieces
 
 PAGE_SIZE = 25
@@ -13,10 +15,25 @@ NOT_FILTERS = {"page", "ordering", "year", "format"}
 
 
 class RecordDetailView(DetailView):
-    """A record's page; drafts answer 404 except to staff, who see a preview."""
+    """A record's page; drafts answer 404 except to staff, who see a preview. A record's
+    old address (an earlier slug) answers 301 to its page; the address of a record the
+    public could see, returned to draft, answers 410 with a notice."""
 
     def get_queryset(self):
         return self.model.objects.for_detail().visible_to(self.request.user)
+
+    def get(self, request, *args, **kwargs):
+        try:
+            return super().get(request, *args, **kwargs)
+        except Http404:
+            slug = kwargs["slug"]
+            renamed = self.get_queryset().filter(pk__in=previous_slug_owners(self.model, slug)).first()
+            if renamed is not None:
+                return HttpResponsePermanentRedirect(renamed.get_absolute_url())
+            withdrawn = self.model.objects.withdrawn().filter(slug=slug).first()
+            if withdrawn is None:
+                raise
+            return TemplateResponse(request, "withdrawn.html", {"record": withdrawn}, status=410)
 
     def render_to_response(self, context, **response_kwargs):
         response = super().render_to_response(context, **response_kwargs)

@@ -30,6 +30,7 @@ def write(plan, user, file_name, undoes=None):
         row.instance.changed_by = user
         if makes_public(row):
             row.instance.published_by, row.instance.published_at = user, now
+        row.instance.mark_withdrawal(now)
     bulk_create(model, [row.instance for row in created], batch_size=BATCH_SIZE)
     by_slug = {row.slug: row.instance for row in plan.rows}
     for row in plan.rows:
@@ -78,7 +79,7 @@ def updated_fields(plan):
     changed = {change[0] for row in plan.rows for change in row.changes}
     names = {"updated_at", "search_text", "changed_by"}
     if "published" in changed:
-        names |= {"is_published", "published_by", "published_at"}
+        names |= {"is_published", "published_by", "published_at", "withdrawn_at"}
     for column in plan.columns:
         if column.relations or column.column_name not in changed:
             continue

@@ -126,7 +126,8 @@ def test_returning_a_record_to_draft_takes_it_off_the_next_request(client, recor
     with committed():
         records["agreement"].is_published = False
         records["agreement"].save()
-    assert client.get(url("agreements:detail", slug="cached-agreement")).status_code == 404
+    # Withdrawn: its address says so (test_addresses.py).
+    assert client.get(url("agreements:detail", slug="cached-agreement")).status_code == 410
     assert "Cached agreement" not in text(client.get(url("agreements:list")))
 
 

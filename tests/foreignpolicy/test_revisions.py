@@ -42,7 +42,7 @@ def edit(client, record, language="en", **changes):
             data[name] = value.pk
         elif value is True:
             data[name] = "on"
-        elif value not in (None, False):
+        elif value is not None and value is not False:
             data[name] = value
     data.update(changes)
     response = client.post(admin_url(record, "change"), data, headers={"accept-language": language})
