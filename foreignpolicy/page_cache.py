@@ -52,7 +52,9 @@ which records its new moment; `public_condition()` compares `publish_at` with th
 and the rule above ("published, or was until this save") reads through it.
 
 Conditional GET. A stored page carries `Last-Modified` (the version it was made under)
-and an `ETag` (from its content); ConditionalGetMiddleware, outside this one, answers
+and an `ETag` (from its content), and every answer to an anonymous reader
+`Cache-Control: no-cache` unless it says otherwise: a browser may keep the page, but asks
+again before showing it. ConditionalGetMiddleware, outside this one, answers
 If-None-Match and If-Modified-Since with 304, for hits as for misses. HTTP dates count
 seconds, so a client that sends only If-Modified-Since may miss a second change made in
 the same second as the first; browsers send the ETag too, which is compared first.
@@ -82,7 +84,7 @@ from django.db.models.signals import m2m_changed, post_delete, post_migrate, pos
 from django.http import HttpResponse
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.cache import cc_delim_re, set_response_etag
+from django.utils.cache import cc_delim_re, patch_cache_control, set_response_etag
 from django.utils.http import http_date
 
 from .imports.diffing import PUBLISHED
@@ -361,7 +363,13 @@ class PageCacheMiddleware:
             _version, status, headers, content = entry
             return HttpResponse(content, status=status, headers=headers)
         response = self.get_response(request)
-        if may_store(request, response, language):
+        stored = may_store(request, response, language)
+        if not response.has_header("Cache-Control"):
+            # Browsers and proxies may keep a page but must ask again before showing it (a
+            # 304 when it is unchanged): without this, they guess how long a page stays
+            # fresh from its Last-Modified, and would show it past its change.
+            patch_cache_control(response, no_cache=True)
+        if stored:
             response.headers["Last-Modified"] = http_date(version / 1000)
             if not response.has_header("ETag"):
                 set_response_etag(response)

@@ -520,3 +520,12 @@ def test_a_draft_added_to_a_published_event_changes_what_the_event_shows_only_wh
         records["draft"].is_published = True
         records["draft"].save()
     assert "Draft agreement" in text(client.get(address))
+
+
+def test_browsers_must_ask_again_before_showing_a_page_they_kept(client, records):
+    """Without it a browser guesses a page's freshness from its Last-Modified, and shows it
+    past its change (found by tests/browser/test_editorial.py)."""
+    address = url("agreements:detail", slug="cached-agreement")
+    made, hit = client.get(address), client.get(address)
+    assert made["Cache-Control"] == hit["Cache-Control"] == "no-cache"
+    assert client.get(url("agreements:detail", slug="no-such-record"))["Cache-Control"] == "no-cache"
