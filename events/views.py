@@ -9,7 +9,13 @@ from django.utils.translation import gettext as _
 from django.views.generic import TemplateView, View
 
 from foreignpolicy.charts import bar_chart
-from foreignpolicy.public import DownloadView, FilteredMixin, RecordDetailView, active_filters
+from foreignpolicy.public import (
+    DownloadView,
+    FilteredMixin,
+    RecordDetailView,
+    active_filters,
+    renamed_filters_redirect,
+)
 
 from . import calendar, timeline
 from .filters import EventFilter
@@ -101,9 +107,15 @@ class EventFeed(Feed):
 
     feed_type = Atom1Feed
 
+    def __call__(self, request, *args, **kwargs):
+        return renamed_filters_redirect(request, self.filterset(request)) or super().__call__(request, *args, **kwargs)
+
+    def filterset(self, request):
+        return EventFilter(request.GET or None, queryset=Event.objects.public(), request=request)
+
     def get_object(self, request):
         self.request = request
-        filterset = EventFilter(request.GET or None, queryset=Event.objects.public(), request=request)
+        filterset = self.filterset(request)
         return filterset.qs if filterset.is_bound and filterset.is_valid() else filterset.queryset
 
     def title(self, events):

@@ -7,7 +7,7 @@ from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django.views.generic import DetailView, ListView, View
 
-from .models import previous_slug_owners
+from .models import Record, previous_slug_owners
 from .tabular import csv_pieces, json_pieces
 
 PAGE_SIZE = 25
@@ -50,6 +50,9 @@ class FilteredMixin:
     # Whether the rows show their links to other records (a download's reference columns).
     links = False
 
+    def dispatch(self, request, *args, **kwargs):
+        return renamed_filters_redirect(request, self.get_filterset()) or super().dispatch(request, *args, **kwargs)
+
     def base_queryset(self):
         return self.filterset_class._meta.model.objects.public(links=self.links).for_list()
 
@@ -65,6 +68,24 @@ class FilteredMixin:
         # An invalid value (a misspelt year, a removed party) filters nothing rather than
         # failing: the form shows the error beside its field.
         return filterset.qs if filterset.is_bound and filterset.is_valid() else filterset.queryset
+
+
+def renamed_filters_redirect(request, filterset):
+    """A 301 to the same list, download or feed when a filter names a record by an old
+    slug; None otherwise. Only an unknown value is looked up, so a valid request costs
+    nothing more."""
+    if not filterset.is_bound or filterset.is_valid():
+        return None
+    query, renamed = request.GET.copy(), False
+    for name in filterset.errors:
+        chosen = filterset.filters.get(name)
+        queryset = getattr(chosen, "queryset", None) or getattr(chosen, "extra", {}).get("queryset")
+        if queryset is None or not issubclass(queryset.model, Record):
+            continue
+        record = queryset.filter(pk__in=previous_slug_owners(queryset.model, query.get(name, ""))).first()
+        if record is not None:
+            query[name], renamed = record.slug, True
+    return HttpResponsePermanentRedirect(f"{request.path}?{query.urlencode()}") if renamed else None
 
 
 class FilteredListView(FilteredMixin, ListView):

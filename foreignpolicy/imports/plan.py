@@ -3,10 +3,13 @@
 import hashlib
 from dataclasses import dataclass, field
 
+from django.utils.translation import gettext as _
+
 from .checking import ValidValues, apply, refused_publication, validate
 from .diffing import diff, load_existing, snapshot
 from .duplicates import likely_duplicates
-from .reading import SKIP, assign_slugs, read_header, read_rows
+from .problems import Problem
+from .reading import PREVIOUS_SLUG, SKIP, assign_slugs, read_header, read_rows
 from .resolving import resolve
 
 PROGRESS_STEP = 500
@@ -38,21 +41,25 @@ class ImportPlan:
 def plan_import(resource, dataset, progress=None, user=None):
     model = resource._meta.model
     known = {column.column_name: column for column in resource.get_import_fields()}
-    names, present, problems = read_header(dataset.headers, known, resource.title_columns)
+    names, present, problems = read_header(dataset.headers, [*known, PREVIOUS_SLUG], resource.title_columns)
+    if PREVIOUS_SLUG in present and "slug" not in present:
+        problems.append(Problem(0, PREVIOUS_SLUG, _("a file that renames records needs a slug column too.")))
     plan = ImportPlan(model, names, problems=problems)
     if problems:
         # With a header it cannot trust, checking row by row would only add noise.
         return plan
-    plan.columns = [known[name] for name in present]
+    plan.columns = [known[name] for name in present if name != PREVIOUS_SLUG]
     plan.rows = read_rows(dataset, names, present)
     plan.problems += assign_slugs(plan.rows, model, resource.title_columns)
     meanings, problems = resolve(plan.rows, plan.columns, model)
     plan.problems += problems
     plan.meanings = meanings
-    existing, readers = load_existing(model, {row.slug for row in plan.rows if row.slug}, plan.columns)
+    named = {row.slug for row in plan.rows if row.slug} | {row.renames for row in plan.rows if row.renames}
+    existing, readers = load_existing(model, named, plan.columns)
+    plan.problems += renamed_records(plan.rows, existing)
     valid_values = ValidValues(model, plan.columns)
     for done, row in enumerate(plan.rows, start=1):
-        original = existing.get(row.slug)
+        original = existing.get(row.renames or row.slug)
         row.instance = original or model()
         if original:
             snapshot(row, original, meanings, readers)
@@ -68,3 +75,22 @@ def plan_import(resource, dataset, progress=None, user=None):
         plan.problems += check(plan.rows, plan.present)
     plan.warnings = likely_duplicates(plan.rows, resource.duplicate_rules, model)
     return plan
+
+
+def renamed_records(rows, existing):
+    """Problems for the rows that rename a record (previous_slug): it must exist, and its
+    new slug must be no other record's. A row whose record has its new slug already (the
+    file imported again) is an update like any other."""
+    problems = []
+    for row in rows:
+        if not row.renames:
+            continue
+        if row.slug in existing and row.renames in existing:
+            message = _("“%(slug)s” is already the slug of another record, so “%(previous)s” cannot take it.")
+            problems.append(Problem(row.number, "slug", message % {"slug": row.slug, "previous": row.renames}))
+        elif row.slug in existing:
+            row.renames = ""
+        elif row.renames not in existing:
+            message = _("No record has the slug “%(previous)s”.") % {"previous": row.renames}
+            problems.append(Problem(row.number, PREVIOUS_SLUG, message))
+    return problems

@@ -11,6 +11,8 @@ from ..models import slug_from_titles
 from .problems import Problem
 
 NEW, UPDATE, SKIP = RowResult.IMPORT_TYPE_NEW, RowResult.IMPORT_TYPE_UPDATE, RowResult.IMPORT_TYPE_SKIP
+# A column of the file, not of the record: the slug of the record a row renames.
+PREVIOUS_SLUG = "previous_slug"
 
 
 @dataclass(slots=True)  # a file may hold 200,000 rows: no __dict__ each
@@ -18,6 +20,7 @@ class PlannedRow:
     number: int  # the spreadsheet's row number
     cells: dict  # column name → the text of the cell, for the columns the file has
     slug: str = ""
+    renames: str = ""  # the slug of the record the row renames (previous_slug)
     values: dict = field(default_factory=dict)  # column name → what the cell means
     failed: set = field(default_factory=set)  # columns whose cell could not be read
     instance: models.Model | None = None
@@ -83,6 +86,9 @@ def assign_slugs(rows, model, title_columns):
         row.slug = row.cells.get("slug", "").strip().lower() or slug_from_titles(
             model, [row.cells.get(name, "") for name in title_columns]
         )
+        row.renames = row.cells.get(PREVIOUS_SLUG, "").strip().lower()
+        if row.renames == row.slug:
+            row.renames = ""
         if not row.slug:
             continue
         if row.slug in first_row:

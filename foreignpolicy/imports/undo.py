@@ -10,6 +10,7 @@ from django.utils.translation import ngettext
 from ..columns import among
 from .plan import plan_import
 from .problems import Problem
+from .reading import PREVIOUS_SLUG
 from .results import UndoResult, plan_result, write_or_report
 from .writing import BATCH_SIZE, unpack_undo_data
 
@@ -70,11 +71,12 @@ def refusal_for(record):
 
 
 def dataset_of_previous_values(updated):
-    """The changed records as a file in the import format, with the values they had before."""
-    columns = ["slug", *[name for name in (updated[0][1] if updated else {}) if name != "slug"]]
+    """The changed records as a file in the import format, with the values they had before;
+    a record the import renamed is renamed back (previous_slug)."""
+    columns = ["slug", PREVIOUS_SLUG, *[name for name in (updated[0][1] if updated else {}) if name != "slug"]]
     dataset = tablib.Dataset(headers=columns)
     for slug, before, _after in updated:
-        dataset.append([slug, *[before.get(name, "") for name in columns[1:]]])
+        dataset.append([before.get("slug", slug), slug, *[before.get(name, "") for name in columns[2:]]])
     return dataset
 
 
@@ -84,11 +86,11 @@ def changed_since(record, created, updated, current, plan):
     later = sorted(found.slug for found in current.values() if found.updated_at > record.imported_at)
     after = {slug: values for slug, _before, values in updated}
     differing = sorted(
-        row.slug
+        row.renames or row.slug
         for row in (plan.rows if plan else [])
-        if row.slug not in later
+        if (row.renames or row.slug) not in later
         and row.before
-        and any(row.before.get(name) != value for name, value in after.get(row.slug, {}).items())
+        and any(row.before.get(name) != value for name, value in after.get(row.renames or row.slug, {}).items())
     )
     problems = []
     for slugs, message in (

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from ..bulk import bulk_create, bulk_update, insert_values
 from ..columns import among
-from ..models import ImportRecord, RevisionSource
+from ..models import ImportRecord, RevisionSource, remember_slugs
 from ..page_cache import rows_written
 from ..partial_dates import PartialDateAttribute
 from ..revisions import record_revision
@@ -43,6 +43,9 @@ def write(plan, user, file_name, undoes=None):
     if touched:
         bulk_update(model, touched.values(), updated_fields(plan), batch_size=BATCH_SIZE)
     write_relations(plan, created, updated, by_slug)
+    renamed = [(row.instance.pk, row.before["slug"], row.slug) for row in updated if row.renames]
+    if renamed:
+        remember_slugs(model, renamed)
     rows_written(created + updated)
     # An import is recorded, for undoing, when a user made it; its revision always is.
     record = None

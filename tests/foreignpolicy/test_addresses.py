@@ -10,11 +10,13 @@ from django.utils import timezone, translation
 from reversion.models import Version
 
 from agreements.models import Agreement
+from foreignpolicy.imports.undo import undo_import
 from foreignpolicy.models import PreviousSlug
+from foreignpolicy.registry import resource_for
 from foreignpolicy.revisions import restore
 from tests.factories import AgreementFactory, DirectorateFactory, EventFactory
 from tests.foreignpolicy.test_revisions import edit
-from tests.helpers import csv_text, url
+from tests.helpers import csv_text, problems, url
 
 pytestmark = pytest.mark.django_db
 
@@ -118,3 +120,69 @@ def test_a_draft_never_public_or_a_scheduled_one_leaves_no_notice(admin_client, 
     admin_client.post(CHANGELIST, {"action": "unpublish", "_selected_action": [scheduled.pk]})
     assert (notice(client, "never")[0], notice(client, "scheduled")[0]) == (404, 404)
     assert not PreviousSlug.objects.exists()
+
+
+def test_an_import_renames_with_previous_slug_and_the_old_address_answers_301(import_csv, client):
+    header = "slug,title_en,type,status,published"
+    import_csv("agreements", csv_text(header, "old-name,Treaty,free-trade-agreement,signed,yes"))
+    renaming = csv_text(header + ",previous_slug", "new-name,Treaty,free-trade-agreement,signed,yes,old-name")
+    preview = import_csv("agreements", renaming, dry_run=True)
+    assert [(row.import_type, row.changes) for row in preview.rows] == [("update", [("slug", "old-name", "new-name")])]
+    renamed = import_csv("agreements", renaming)
+    assert problems(renamed) == []
+    assert list(Agreement.objects.values_list("slug", flat=True)) == ["new-name"]
+    response = client.get(url("agreements:detail", slug="old-name"))
+    assert response.status_code == 301 and response["Location"] == url("agreements:detail", slug="new-name")
+    assert [row.import_type for row in import_csv("agreements", renaming, dry_run=True).rows] == ["skip"]
+
+
+def test_undoing_an_import_that_renamed_renames_back(import_csv, client, admin_user):
+    header = "slug,title_en,type,status,published"
+    import_csv("agreements", csv_text(header, "old-name,Treaty,free-trade-agreement,signed,yes"))
+    renamed = import_csv(
+        "agreements", csv_text(header + ",previous_slug", "new-name,Treaty,free-trade-agreement,signed,yes,old-name")
+    )
+    undone = undo_import(renamed.record, admin_user, resource_for("agreements"))
+    assert problems(undone) == []
+    assert list(Agreement.objects.values_list("slug", flat=True)) == ["old-name"]
+    response = client.get(url("agreements:detail", slug="new-name"))
+    assert response.status_code == 301 and response["Location"] == url("agreements:detail", slug="old-name")
+
+
+def test_a_rename_to_a_taken_slug_or_from_an_unknown_one_is_an_error_naming_the_row(import_csv):
+    header = "slug,title_en,type,status"
+    import_csv("agreements", csv_text(header, "a,A,free-trade-agreement,signed", "b,B,free-trade-agreement,signed"))
+    result = import_csv(
+        "agreements",
+        csv_text(header + ",previous_slug", "b,A,free-trade-agreement,signed,a", "c,C,free-trade-agreement,signed,zz"),
+    )
+    assert problems(result) == [
+        "Row 2, column “slug”: “b” is already the slug of another record, so “a” cannot take it.",
+        "Row 3, column “previous_slug”: No record has the slug “zz”.",
+    ]
+    assert sorted(Agreement.objects.values_list("slug", flat=True)) == ["a", "b"]
+
+
+@pytest.mark.parametrize(
+    ("name", "kwargs", "parameter"),
+    [
+        ("events:list", {}, "agreement"),
+        ("events:atom", {}, "agreement"),
+        ("events:calendar", {}, "agreement"),
+        ("events:download", {"format": "csv"}, "agreement"),
+        ("events:list", {}, "directorate"),
+        ("agreements:list", {}, "directorate"),
+        ("agreements:download", {"format": "json"}, "directorate"),
+    ],
+)
+def test_lists_downloads_and_feeds_filtered_by_an_old_slug_answer_301_with_the_new_one(
+    admin_client, client, name, kwargs, parameter
+):
+    kind = {"agreement": "agreements", "directorate": "directorates"}[parameter]
+    record = FACTORIES[kind](slug="before", is_published=True)
+    edit(admin_client, record, slug="after")
+    for language in ("en", "es"):
+        address = url(name, language, **kwargs)
+        response = client.get(address, {parameter: "before", "q": "x"})
+        assert response.status_code == 301, (name, language)
+        assert response["Location"] == f"{address}?{parameter}=after&q=x"
