@@ -43,6 +43,7 @@ admin.site.site_title = _("foreignpolicy administration")
 admin.site.index_title = _("Content")
 
 HISTORY_PER_PAGE = 50
+ONLY_PUBLISHERS = _("This record is published: only a publisher can change or delete it.")
 
 
 class RecordForm(forms.ModelForm):
@@ -112,14 +113,27 @@ class RecordAdmin(FileImportExportMixin, admin.ModelAdmin):
     def change_view(self, request, object_id, form_url="", extra_context=None):
         record = self.get_object(request, unquote(object_id))
         if (
-            request.method == "GET"
-            and record is not None
+            record is not None
             and super().has_change_permission(request, record)
             and not self.may_alter(request, record)
         ):
-            message = gettext("This record is published: only a publisher can change or delete it.")
-            self.message_user(request, message, messages.WARNING)
+            if request.method == "POST":
+                # Said, not a bare 403: the form was shown read-only, this came from elsewhere.
+                self.message_user(request, ONLY_PUBLISHERS, messages.ERROR)
+                return HttpResponseRedirect(request.path)
+            self.message_user(request, ONLY_PUBLISHERS, messages.WARNING)
         return super().change_view(request, object_id, form_url, extra_context)
+
+    def delete_view(self, request, object_id, extra_context=None):
+        record = self.get_object(request, unquote(object_id))
+        if (
+            record is not None
+            and super().has_delete_permission(request, record)
+            and not self.may_alter(request, record)
+        ):
+            self.message_user(request, ONLY_PUBLISHERS, messages.ERROR)
+            return HttpResponseRedirect(reverse(self.admin_url("change"), args=[record.pk]))
+        return super().delete_view(request, object_id, extra_context)
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         with recording(request.user, RevisionSource.How.FORM):
