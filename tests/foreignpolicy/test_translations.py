@@ -22,3 +22,14 @@ def test_the_compiled_catalogue_matches_the_translations():
             assert compiled.pgettext(entry.msgctxt, entry.msgid) == entry.msgstr
         else:
             assert compiled.gettext(entry.msgid) == entry.msgstr, entry.msgid
+
+
+def test_every_plural_has_each_form_spanish_counts_with():
+    catalogue = polib.pofile(str(CATALOGUE / "django.po"))
+    forms = int(catalogue.metadata["Plural-Forms"].split("nplurals=")[1].split(";")[0])
+    incomplete = [
+        entry.msgid
+        for entry in catalogue
+        if entry.msgid_plural and any(not entry.msgstr_plural.get(form) for form in range(forms))
+    ]
+    assert incomplete == []
