@@ -110,30 +110,36 @@ class RecordAdmin(FileImportExportMixin, admin.ModelAdmin):
         readonly = list(super().get_readonly_fields(request, obj))
         return readonly if self.has_publish_permission(request) else [*readonly, "is_published", "publish_at"]
 
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        record = self.get_object(request, unquote(object_id))
-        if (
-            record is not None
-            and super().has_change_permission(request, record)
-            and not self.may_alter(request, record)
-        ):
-            if request.method == "POST":
-                # Said, not a bare 403: the form was shown read-only, this came from elsewhere.
-                self.message_user(request, ONLY_PUBLISHERS, messages.ERROR)
-                return HttpResponseRedirect(request.path)
+    def refused_as_published(self, request, record):
+        """Whether the only thing keeping this staff member from changing or deleting the
+        record is that it is published (an editor's case)."""
+        return super().has_change_permission(request, record) and not self.may_alter(request, record)
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None and self.refused_as_published(request, obj):
             self.message_user(request, ONLY_PUBLISHERS, messages.WARNING)
-        return super().change_view(request, object_id, form_url, extra_context)
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        try:
+            return super().change_view(request, object_id, form_url, extra_context)
+        except PermissionDenied:
+            return self.refusal_as_published(request, object_id)
 
     def delete_view(self, request, object_id, extra_context=None):
+        try:
+            return super().delete_view(request, object_id, extra_context)
+        except PermissionDenied:
+            return self.refusal_as_published(request, object_id)
+
+    def refusal_as_published(self, request, object_id):
+        """Said, not a bare 403, when the record is refused for being published: the form
+        was shown read-only and offered neither saving nor deleting."""
         record = self.get_object(request, unquote(object_id))
-        if (
-            record is not None
-            and super().has_delete_permission(request, record)
-            and not self.may_alter(request, record)
-        ):
-            self.message_user(request, ONLY_PUBLISHERS, messages.ERROR)
-            return HttpResponseRedirect(reverse(self.admin_url("change"), args=[record.pk]))
-        return super().delete_view(request, object_id, extra_context)
+        if record is None or not self.refused_as_published(request, record):
+            raise PermissionDenied
+        self.message_user(request, ONLY_PUBLISHERS, messages.ERROR)
+        return HttpResponseRedirect(reverse(self.admin_url("change"), args=[record.pk]))
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         with recording(request.user, RevisionSource.How.FORM):
@@ -204,9 +210,7 @@ class RecordAdmin(FileImportExportMixin, admin.ModelAdmin):
 
     def history_view(self, request, object_id, extra_context=None):
         record = self.viewed_record(request, object_id)
-        versions = Version.objects.get_for_object(record).select_related(
-            "revision__user", "revision__source__import_record", "revision__source__restored"
-        )
+        versions = revisions_of(record)
         page = Paginator(versions, HISTORY_PER_PAGE).get_page(request.GET.get("p"))
         shown = list(page.object_list)
         # Each revision is compared with the one before it, the last shown's on the next page.
@@ -222,10 +226,7 @@ class RecordAdmin(FileImportExportMixin, admin.ModelAdmin):
             for number, (version, previous) in enumerate(zip(shown, predecessors, strict=True))
         ]
         context = {
-            **self.admin_site.each_context(request),
-            "title": gettext("History of %(record)s") % {"record": record},
-            "opts": self.opts,
-            "object": record,
+            **self.revision_context(request, record, gettext("History of %(record)s")),
             "page": page,
             "entries": entries,
             "can_restore": self.has_change_permission(request, record),
@@ -235,9 +236,7 @@ class RecordAdmin(FileImportExportMixin, admin.ModelAdmin):
 
     def compare_view(self, request, object_id):
         record = self.viewed_record(request, object_id)
-        versions = Version.objects.get_for_object(record).select_related(
-            "revision__user", "revision__source__import_record", "revision__source__restored"
-        )
+        versions = revisions_of(record)
         chosen = sorted(
             versions.filter(pk__in=[value for value in request.GET.getlist("revision") if value.isdigit()]),
             key=lambda version: version.pk,
@@ -247,10 +246,7 @@ class RecordAdmin(FileImportExportMixin, admin.ModelAdmin):
             return HttpResponseRedirect(reverse(self.admin_url("history"), args=[record.pk]))
         before, after = chosen
         context = {
-            **self.admin_site.each_context(request),
-            "title": gettext("Changes to %(record)s") % {"record": record},
-            "opts": self.opts,
-            "object": record,
+            **self.revision_context(request, record, gettext("Changes to %(record)s")),
             "before": before,
             "after": after,
             "differences": differences(self.model, before.field_dict, after.field_dict),
@@ -261,10 +257,7 @@ class RecordAdmin(FileImportExportMixin, admin.ModelAdmin):
         record = self.viewed_record(request, object_id)
         if not self.has_change_permission(request, record):
             raise PermissionDenied
-        version = get_object_or_404(
-            Version.objects.get_for_object(record).select_related("revision__user", "revision__source"),
-            pk=version_id,
-        )
+        version = get_object_or_404(revisions_of(record), pk=version_id)
         if request.method == "POST":
             try:
                 restored, notes = restore(version, request.user)
@@ -286,14 +279,20 @@ class RecordAdmin(FileImportExportMixin, admin.ModelAdmin):
                     self.message_user(request, note, messages.WARNING)
                 return HttpResponseRedirect(reverse(self.admin_url("history"), args=[record.pk]))
         context = {
-            **self.admin_site.each_context(request),
-            "title": gettext("Restore %(record)s") % {"record": record},
-            "opts": self.opts,
-            "object": record,
+            **self.revision_context(request, record, gettext("Restore %(record)s")),
             "version": version,
             "differences": differences(self.model, current_data(record), version.field_dict),
         }
         return TemplateResponse(request, "admin/foreignpolicy/revision_restore.html", context)
+
+    def revision_context(self, request, record, title):
+        """What the history, compare and restore pages share; `title` names the record."""
+        return {
+            **self.admin_site.each_context(request),
+            "title": title % {"record": record},
+            "opts": self.opts,
+            "object": record,
+        }
 
     def viewed_record(self, request, object_id):
         record = self.get_object(request, unquote(object_id))
@@ -305,6 +304,13 @@ class RecordAdmin(FileImportExportMixin, admin.ModelAdmin):
 
     def admin_url(self, view):
         return f"admin:{self.opts.app_label}_{self.opts.model_name}_{view}"
+
+
+def revisions_of(record):
+    """A record's revisions, newest first, with what their pages show of each."""
+    return Version.objects.get_for_object(record).select_related(
+        "revision__user", "revision__source__import_record", "revision__source__restored"
+    )
 
 
 class VocabularyAdmin(admin.ModelAdmin):

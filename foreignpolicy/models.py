@@ -197,10 +197,10 @@ class Record(models.Model):
         if kwargs.get("update_fields") is not None:
             kwargs["update_fields"] = {*kwargs["update_fields"], "search_text", "withdrawn_at"}
         super().save(*args, **kwargs)
-        read_slug = getattr(self, "_as_read", (None, False))[0]
+        read_slug = getattr(self, "_as_read", {}).get("slug")
         if read_slug and read_slug != self.slug:
             remember_slugs(type(self), [(self.pk, read_slug, self.slug)])
-        self._as_read = (self.slug, self.is_public)
+        self._as_read = {"slug": self.slug, "is_published": self.is_published, "publish_at": self.publish_at}
 
     def get_absolute_url(self):
         return reverse(f"{self._meta.app_label}:detail", kwargs={"slug": self.slug})
@@ -208,22 +208,24 @@ class Record(models.Model):
     @classmethod
     def from_db(cls, db, field_names, values):
         record = super().from_db(db, field_names, values)
-        # As read, to tell on save whether the slug changed and whether it was public (a
-        # field not loaded is not read for this).
+        # As read, to tell on save whether the slug changed and whether it was public.
         loaded = record.__dict__
-        moment = loaded.get("publish_at")
-        public = (
-            bool(loaded.get("is_published")) and "publish_at" in loaded and (moment is None or moment <= timezone.now())
-        )
-        record._as_read = (loaded.get("slug"), public)
+        record._as_read = {name: loaded[name] for name in ("slug", "is_published", "publish_at") if name in loaded}
         return record
+
+    def was_public(self, now):
+        """Whether the record was public as it was read (False for one not read, or read
+        without its publication fields)."""
+        read = getattr(self, "_as_read", {})
+        moment = read.get("publish_at", now)
+        return bool(read.get("is_published")) and "publish_at" in read and (moment is None or moment <= now)
 
     def mark_withdrawal(self, now):
         """A record the public could see when it was read, now returned to draft, leaves a
         notice at its address (HTTP 410); a published one has none."""
         if self.is_published:
             self.withdrawn_at = None
-        elif getattr(self, "_as_read", (None, False))[1]:
+        elif self.was_public(now):
             self.withdrawn_at = now
 
     @property

@@ -25,6 +25,7 @@ from reversion.models import Revision, Version
 
 from .bulk import insert_values
 from .columns import among, linked_keys, split_keys
+from .imports.diffing import NamedEntries
 from .models import RevisionSource
 from .partial_dates import PartialDate, PartialDateAttribute, Precision
 
@@ -115,19 +116,13 @@ class Difference:
     added: list = dataclass_field(default_factory=list)
 
 
-class Names:
+class Names(NamedEntries):
     """What staff call the entries revisions name (a type, a country, a directorate), each
-    looked up once however many revisions name it; one since deleted reads as its key."""
+    made once however many revisions name it; one since deleted reads as its key."""
 
-    def __init__(self):
-        self.known = {}
-
-    def of(self, model, pks):
-        known = self.known.setdefault(model, {})
-        wanted = {pk for pk in pks if pk is not None and pk not in known}
-        for chunk in among(model._base_manager.all(), "pk", wanted):
-            known.update((entry.pk, str(entry)) for entry in chunk)
-        return [known.get(pk, gettext("deleted entry %(key)s") % {"key": pk}) for pk in pks]
+    def names(self, model, pks):
+        made = self.of(model, pks)
+        return [str(made[pk]) if pk in made else gettext("deleted entry %(key)s") % {"key": pk} for pk in pks]
 
 
 def differences(model, before, after, names=None):
@@ -161,8 +156,8 @@ def differences(model, before, after, names=None):
             found.append(
                 Difference(
                     capfirst(field.verbose_name),
-                    removed=sorted(names.of(field.related_model, sorted(old - new, key=str))),
-                    added=sorted(names.of(field.related_model, sorted(new - old, key=str))),
+                    removed=sorted(names.names(field.related_model, sorted(old - new, key=str))),
+                    added=sorted(names.names(field.related_model, sorted(new - old, key=str))),
                 )
             )
     return found
@@ -188,7 +183,7 @@ def value_text(field, value, names):
     if value is None or value == "":
         return ""
     if field.many_to_one:
-        return names.of(field.related_model, [value])[0]
+        return names.names(field.related_model, [value])[0]
     if field.choices:
         return str(dict(field.flatchoices).get(value, value))
     if isinstance(value, bool):

@@ -13,6 +13,7 @@ from ..models import ImportRecord, RevisionSource, remember_slugs
 from ..page_cache import rows_written
 from ..partial_dates import PartialDateAttribute
 from ..revisions import record_revision
+from .diffing import PUBLISHED
 from .lookups import PendingRecord
 from .reading import NEW, SKIP, UPDATE
 
@@ -74,7 +75,7 @@ def write(plan, user, file_name, undoes=None):
 def makes_public(row):
     if not row.instance.is_published:
         return False
-    return row.action == NEW or any(change[0] == "published" for change in row.changes)
+    return row.action == NEW or any(change[0] == PUBLISHED for change in row.changes)
 
 
 def updated_fields(plan):
