@@ -186,3 +186,8 @@ def test_lists_downloads_and_feeds_filtered_by_an_old_slug_answer_301_with_the_n
         response = client.get(address, {parameter: "before", "q": "x"})
         assert response.status_code == 301, (name, language)
         assert response["Location"] == f"{address}?{parameter}=after&q=x"
+
+
+def test_a_file_that_renames_without_a_slug_column_is_refused_for_the_file(import_csv):
+    result = import_csv("agreements", csv_text("title_en,type,status,previous_slug", "A,free-trade-agreement,signed,a"))
+    assert problems(result) == ["Column “previous_slug”: a file that renames records needs a slug column too."]

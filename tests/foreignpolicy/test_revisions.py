@@ -181,6 +181,7 @@ def test_comparing_asks_for_two_revisions_of_the_same_record(admin_client):
         admin_url(agreement, "compare"), {"revision": [versions_of(agreement)[0].pk, versions_of(other)[0].pk]}
     )
     assert response.status_code == 302 and response.url == admin_url(agreement, "history")
+    assert [str(message) for message in get_messages(response.wsgi_request)][-1] == "Choose two revisions to compare."
 
 
 @pytest.mark.parametrize("kind", ["directorates", "agreements", "events"])
@@ -240,3 +241,20 @@ def test_the_history_page_runs_as_many_queries_for_three_revisions_as_for_thirty
         history(admin_client, few)
     with django_assert_max_num_queries(len(few_queries)):
         history(admin_client, many)
+
+
+def test_a_restore_keeps_what_was_deleted_since_out_and_says_so(admin_client):
+    directorate = DirectorateFactory(slug="gone-unit")
+    topic = Topic.objects.create(slug="gone-topic", name_en="Gone topic", name_es="Tema eliminado")
+    agreement = linked(AgreementFactory(title_en="Then", directorate=directorate), topics=[topic])
+    edit(admin_client, agreement)
+    edit(admin_client, agreement, title_en="Now", topics=[], directorate="")
+    directorate.delete()
+    topic.delete()
+    response = admin_client.post(admin_url(agreement, "restore", versions_of(agreement)[0].pk), follow=True)
+    assert [str(message) for message in get_messages(response.wsgi_request)][-2:] == [
+        "Responsible directorate: the revision’s entry has been deleted since, so the current one is kept.",
+        "Topics: entries deleted since are left out.",
+    ]
+    agreement.refresh_from_db()
+    assert (agreement.title_en, agreement.directorate, list(agreement.topics.all())) == ("Then", None, [])
