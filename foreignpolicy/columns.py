@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from import_export import fields, widgets
 
 from .imports.lookups import Lookup, PendingRecord
-from .partial_dates import PartialDate, Precision, parse_partial_date
+from .partial_dates import Precision, parse_partial_date
 from .tabular import FORMULA_STARTS, NEUTRALISER, restore
 from .text import normalise
 
@@ -297,7 +297,7 @@ class PartialDateWidget(CellWidget):
 
         @functools.lru_cache(maxsize=CELLS_KEPT)
         def write(start, precision):
-            return self.render(None if start is None else PartialDate(start, precision or Precision.DAY))
+            return self.render(stored.of(start, precision))
 
         return CellReader(write, (stored.date_field, stored.precision_field))
 

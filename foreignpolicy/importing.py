@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from import_export import resources
 
+from .bulk import without_cycle_collection
 from .columns import Column, MomentWidget, PublishedWidget, VocabularyWidget
 from .imports.diffing import changed_since_read
 from .imports.plan import plan_import
@@ -97,6 +98,7 @@ class RecordResource(resources.ModelResource):
                 return column.column_name
         return "" if field_name == NON_FIELD_ERRORS else field_name
 
+    @without_cycle_collection()
     def import_data_inner(self, dataset, dry_run, raise_errors, using_transactions, collect_failed_rows, **kwargs):
         plan = plan_import(self, dataset, progress=kwargs.get("progress"), user=kwargs.get("user"))
         result = plan_result(plan, strict=kwargs.get("strict", False))

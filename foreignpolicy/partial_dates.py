@@ -98,10 +98,12 @@ class PartialDateAttribute:
     def __get__(self, instance, owner=None):
         if instance is None:
             return self
-        value = getattr(instance, self.date_field)
-        if value is None:
-            return None
-        return PartialDate(value, getattr(instance, self.precision_field) or Precision.DAY)
+        return self.of(getattr(instance, self.date_field), getattr(instance, self.precision_field))
+
+    @staticmethod
+    def of(start, precision):
+        """The PartialDate the two stored values make (None for no date)."""
+        return None if start is None else PartialDate(start, precision or Precision.DAY)
 
     def __set__(self, instance, partial_date):
         if partial_date is None:

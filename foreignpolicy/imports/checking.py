@@ -15,6 +15,7 @@ from .reading import SKIP, UPDATE
 def apply(row, columns, model):
     """Set the row's values on its record (a new one, or the one it updates)."""
     instance = row.instance
+    row.pending = {}
     for column in columns:
         name = column.column_name
         if column.relations or name == "slug" or name not in row.values:

@@ -2,63 +2,127 @@
 canonical form both sides render to."""
 
 from django.core.exceptions import FieldDoesNotExist
+from django.db import DEFAULT_DB_ALIAS
 from django.utils.translation import gettext as _
 
 from ..columns import PublishedWidget, among, linked_keys, split_keys
 from ..partial_dates import PartialDateAttribute
 from .problems import Problem
-from .reading import SKIP, UPDATE
+from .reading import NOTHING, SKIP, UPDATE
 
 PUBLISHED = "published"
 SCHEDULE = "publish_at"
 
 
 def load_existing(model, slugs, columns):
-    """The records the file names, by slug, and how to read each column's stored value.
+    """The records the file names, by slug (StoredRecords), and how to read each column's
+    stored value (a StoredColumn each).
 
-    Plain records, without their relations as model instances: a foreign key or a link
+    Rows of the few values the columns read, not model instances: a foreign key or a link
     is read as the key of the entry it names, and every entry is made once per plan (see
     NamedEntries). The keys of each record's links come with the record, listed by a
-    subquery (linked_keys), and on PostgreSQL the slugs go as one array: a query for
-    each relation and chunk of records, with a parameter for each slug or record, took a
-    third of a re-import's time at 100,000 records; prefetching the links instead made
-    one instance per link (2.7 GB)."""
+    subquery (linked_keys), and on PostgreSQL the slugs go as one array: a query for each
+    relation and chunk of records, with a parameter for each slug or record, took a third
+    of a re-import's time at 100,000 records; prefetching the links instead made one
+    instance per link (2.7 GB), and whole records as instances most of what was left."""
     entries = NamedEntries()
     foreign_keys = [
         model._meta.get_field(column.attribute) for column in columns if is_foreign_key(model, column.attribute)
     ]
     relations = {name: model._meta.get_field(name) for column in columns for name in column.relations}
-    # Not the search text (every text again, the widest column) nor the creation time:
-    # no column reads them, and a write sets the search text afresh.
-    # Unordered: the model's ordering led PostgreSQL to walk the signature index and
-    # filter every record by slug instead of looking the slugs up.
-    records = (
-        model.objects.order_by()
-        .defer("search_text", "created_at")
-        .annotate(**{linked_name(name): linked_keys(model, name, "pk") for name in relations})
-    )
-    existing, links = {}, {name: {} for name in relations}
-    for chunk in among(records, "slug", slugs):
-        chunk = list(chunk)
-        for field in foreign_keys:
-            named = entries.of(field.related_model, {getattr(record, field.attname) for record in chunk})
-            for record in chunk:
-                field.set_cached_value(record, named.get(getattr(record, field.attname)))
-        for name, field in relations.items():
-            key = field.related_model._meta.pk.to_python
-            for record in chunk:
-                # Popped: the text would stay on each record the plan holds.
-                listed = vars(record).pop(linked_name(name))
-                links[name][record.pk] = tuple(key(pk) for pk in split_keys(listed))
-        existing.update((record.slug, record) for record in chunk)
-    for name, field in relations.items():
-        entries.of(field.related_model, {pk for keys in links[name].values() for pk in keys})
-    readers = {column.column_name: stored_reader(model, column, links, entries) for column in columns}
-    return existing, readers
+    # The titles name a record in a preview. Not the update time: Django's time zone
+    # loader took a twentieth of a re-import, and only records that change need it.
+    read = {model._meta.pk.attname, "slug", "is_published", f"{model.title_field}_en", f"{model.title_field}_es"}
+    for column in columns:
+        descriptor = getattr(model, column.attribute or "", None)
+        if isinstance(descriptor, PartialDateAttribute):
+            read |= {descriptor.date_field, descriptor.precision_field}
+        elif column.attribute and not column.relations:
+            read.add(model._meta.get_field(column.attribute).attname)
+    fields = [field.attname for field in model._meta.concrete_fields if field.attname in read]
+    store = StoredRecords(model, fields, relations, foreign_keys, entries)
+    slug = store.index["slug"]
+    for chunk in among(store.records().values_list(*store.names), "slug", slugs):
+        stored = [StoredRecord(store, values) for values in chunk]
+        store.name_entries(stored)
+        store.update((record.values[slug], record) for record in stored)
+    readers = {column.column_name: stored_column(model, column, store) for column in columns}
+    return store, readers
 
 
 def linked_name(relation):
     return f"linked_{relation}"
+
+
+class StoredRecords(dict):
+    """Records as read, by slug: each a StoredRecord, its values in `names`' order (the
+    fields the columns read, then the keys of each relation's links as one text)."""
+
+    def __init__(self, model, fields, relations, foreign_keys, entries):
+        super().__init__()
+        self.model = model
+        self.fields = fields
+        self.relations = relations
+        self.names = [*fields, *(linked_name(name) for name in relations)]
+        self.index = {name: position for position, name in enumerate(self.names)}
+        self.foreign_keys = foreign_keys
+        self.entries = entries
+
+    def records(self):
+        # Unordered: the model's ordering led PostgreSQL to walk the signature index and
+        # filter every record by slug instead of looking the slugs up.
+        return self.model.objects.order_by().annotate(
+            **{linked_name(name): linked_keys(self.model, name, "pk") for name in self.relations}
+        )
+
+    def name_entries(self, stored):
+        """Make the entries the records' foreign keys and links name (NamedEntries)."""
+        for field in self.foreign_keys:
+            self.entries.of(field.related_model, {record.get(field.attname) for record in stored})
+        for name, field in self.relations.items():
+            to_python = field.related_model._meta.pk.to_python
+            listed = {record.get(linked_name(name)) for record in stored}
+            self.entries.of(field.related_model, {to_python(pk) for keys in listed for pk in split_keys(keys)})
+
+    def instances(self, stored):
+        """Make each of `stored` a whole instance (but its search text and creation time,
+        which no column reads and a write sets afresh), read in bulk with its values
+        again, so that what the row changes and the update time a confirmation checks
+        come from one reading; its foreign keys name the entries already made."""
+        pks = {record.get(self.model._meta.pk.attname): record for record in stored}
+        for chunk in among(self.records().defer("search_text", "created_at"), "pk", pks):
+            for instance in chunk:
+                record = pks[instance.pk]
+                record.values = tuple(getattr(instance, name) for name in self.names)
+                for name in self.relations:
+                    del vars(instance)[linked_name(name)]
+                record.made = instance
+        stored = [record for record in stored if record.made is not None]
+        self.name_entries(stored)
+        for record in stored:
+            for field in self.foreign_keys:
+                named = self.entries.made[field.related_model]
+                field.set_cached_value(record.made, named.get(getattr(record.made, field.attname)))
+
+
+class StoredRecord:
+    """One record as read: its values, and the model instance once one is needed."""
+
+    __slots__ = ("store", "values", "made")
+
+    def __init__(self, store, values):
+        self.store, self.values, self.made = store, values, None
+
+    def get(self, name):
+        return self.values[self.store.index[name]]
+
+    def instance(self):
+        """The record as an instance (only the fields read: enough to name it), unless
+        StoredRecords.instances() made it whole."""
+        if self.made is None:
+            store = self.store
+            self.made = store.model.from_db(DEFAULT_DB_ALIAS, store.fields, self.values[: len(store.fields)])
+        return self.made
 
 
 class NamedEntries:
@@ -75,38 +139,69 @@ class NamedEntries:
         return made
 
 
-def stored_reader(model, column, links, entries):
-    """A function of a record giving (a key for its value in `column`, a function giving
-    the value): the key holds plain values only, cheap to compare."""
+class StoredColumn:
+    """How a column's value is read from a StoredRecord: `key(record)` holds plain values
+    only, cheap to compare and to keep (see CellMeanings.render_stored); `value(record)`
+    is the value itself."""
+
+    def __init__(self, position):
+        self.position = position
+
+    def key(self, record):
+        return record.values[self.position]
+
+    def value(self, record):
+        return record.values[self.position]
+
+
+class StoredDate(StoredColumn):
+    def __init__(self, date_position, precision_position):
+        self.positions = date_position, precision_position
+
+    def key(self, record):
+        return record.values[self.positions[0]], record.values[self.positions[1]]
+
+    def value(self, record):
+        return PartialDateAttribute.of(*self.key(record))
+
+
+class StoredEntry(StoredColumn):
+    def __init__(self, position, named):
+        super().__init__(position)
+        self.named = named
+
+    def value(self, record):
+        return self.named.get(record.values[self.position])
+
+
+class StoredLinks(StoredColumn):
+    """The entries of one or more relations, as the keys the linked_keys texts list."""
+
+    def __init__(self, relations):
+        self.relations = relations  # [(position, the related pk's to_python, entries by pk)]
+
+    def key(self, record):
+        return tuple(record.values[position] for position, _key, _named in self.relations)
+
+    def value(self, record):
+        return [named[key(pk)] for position, key, named in self.relations for pk in split_keys(record.values[position])]
+
+
+def stored_column(model, column, store):
+    made = store.entries.made
     if column.relations:
-        related = [
-            (links[name], entries.made.get(model._meta.get_field(name).related_model, {})) for name in column.relations
-        ]
-
-        def read_links(record):
-            keys = tuple(known.get(record.pk, ()) for known, _named in related)
-            return keys, lambda: [
-                named[pk] for (_known, named), linked in zip(related, keys, strict=True) for pk in linked
-            ]
-
-        return read_links
+        relations = []
+        for name in column.relations:
+            related = model._meta.get_field(name).related_model
+            relations.append((store.index[linked_name(name)], related._meta.pk.to_python, made.get(related, {})))
+        return StoredLinks(relations)
     descriptor = getattr(model, column.attribute, None)
     if isinstance(descriptor, PartialDateAttribute):
-        date_field, precision_field = descriptor.date_field, descriptor.precision_field
-        return lambda record: (
-            (getattr(record, date_field), getattr(record, precision_field)),
-            lambda: getattr(record, column.attribute),
-        )
-    if is_foreign_key(model, column.attribute):
-        attname = model._meta.get_field(column.attribute).attname
-        return lambda record: (getattr(record, attname), lambda: getattr(record, column.attribute))
-    attribute = column.attribute
-
-    def read_value(record):
-        value = getattr(record, attribute)
-        return value, lambda: value
-
-    return read_value
+        return StoredDate(store.index[descriptor.date_field], store.index[descriptor.precision_field])
+    field = model._meta.get_field(column.attribute)
+    if field.many_to_one:
+        return StoredEntry(store.index[field.attname], made.get(field.related_model, {}))
+    return StoredColumn(store.index[field.attname])
 
 
 def is_foreign_key(model, attribute):
@@ -119,13 +214,25 @@ def is_foreign_key(model, attribute):
 def snapshot(row, original, meanings, readers):
     """Remember how the record reads before the row is applied to it."""
     row.action = UPDATE
-    row.read_at = original.updated_at
-    row.before = {}
-    for name, read in readers.items():
-        key, value = read(original)
-        row.before[name] = meanings[name].render_stored(key, value)
+    row.read_at = row.instance.updated_at
+    row.before = {name: meanings[name].render_stored(read, original) for name, read in readers.items()}
     if PUBLISHED not in row.before:
-        row.before[PUBLISHED] = "yes" if original.is_published else "no"
+        row.before[PUBLISHED] = "yes" if original.get("is_published") else "no"
+
+
+def unchanged_rows(rows, meanings, readers):
+    """The rows whose import would leave their record as it is, told from the cells
+    (CellMeanings.sameness) before the rows are read in full: most rows of a file imported
+    again change nothing, and such a row needs neither its values nor its record's
+    instance. Column by column, each over the rows still alike."""
+    alike = [row for row in rows if row.stored]
+    if PUBLISHED not in meanings:
+        # Without the column, a row makes its record a draft.
+        alike = [row for row in alike if not row.stored.get("is_published")]
+    for name, meaning in meanings.items():
+        same = meaning.sameness(readers[name])
+        alike = [row for row in alike if same(row.cells[name], row.stored)]
+    return alike
 
 
 def changed_since_read(plan):
@@ -168,7 +275,7 @@ def diff(row, meanings):
     ]
     if not row.changes:
         row.action = SKIP
-        row.after = {}  # only the undo of a changed record needs it
+        row.after = NOTHING  # only the undo of a changed record needs it
 
 
 def understood(row, meanings):

@@ -6,11 +6,11 @@ from dataclasses import dataclass, field
 from django.utils.translation import gettext as _
 
 from .checking import ValidValues, apply, refused_publication, validate
-from .diffing import diff, load_existing, snapshot
+from .diffing import diff, load_existing, snapshot, unchanged_rows
 from .duplicates import likely_duplicates
 from .problems import Problem
 from .reading import PREVIOUS_SLUG, SKIP, assign_slugs, read_header, read_rows
-from .resolving import resolve
+from .resolving import prepared_meanings, resolve
 
 PROGRESS_STEP = 500
 
@@ -51,19 +51,30 @@ def plan_import(resource, dataset, progress=None, user=None):
     plan.columns = [known[name] for name in present if name != PREVIOUS_SLUG]
     plan.rows = read_rows(dataset, names, present)
     plan.problems += assign_slugs(plan.rows, model, resource.title_columns)
-    meanings, problems = resolve(plan.rows, plan.columns, model)
-    plan.problems += problems
-    plan.meanings = meanings
+    plan.meanings = meanings = prepared_meanings(plan.rows, plan.columns, model)
     named = {row.slug for row in plan.rows if row.slug} | {row.renames for row in plan.rows if row.renames}
     existing, readers = load_existing(model, named, plan.columns)
     plan.problems += renamed_records(plan.rows, existing)
+    for row in plan.rows:
+        row.stored = existing.get(row.renames or row.slug)
+    # A file that renames records may give a slug another meaning: every row is read.
+    if not any(row.renames for row in plan.rows):
+        for row in unchanged_rows(plan.rows, meanings, readers):
+            row.action = SKIP
+    to_check = [row for row in plan.rows if row.action != SKIP]
+    existing.instances([row.stored for row in to_check if row.stored])
+    for row in to_check:
+        if row.stored and row.stored.made is None:
+            row.stored = None  # deleted since it was read: the row makes it anew
+    plan.problems += resolve(to_check, meanings)
     valid_values = ValidValues(model, plan.columns)
-    for done, row in enumerate(plan.rows, start=1):
-        original = existing.get(row.renames or row.slug)
-        row.instance = original or model()
-        if original:
-            snapshot(row, original, meanings, readers)
+    skipped = len(plan.rows) - len(to_check)
+    for done, row in enumerate(to_check, start=skipped + 1):
+        if row.stored:
+            snapshot(row, row.stored, meanings, readers)
             diff(row, meanings)
+        else:
+            row.instance = model()
         if row.action != SKIP:
             # A row that changes nothing leaves its record as it was, and as valid.
             apply(row, plan.columns, model)

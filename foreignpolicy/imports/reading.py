@@ -1,6 +1,8 @@
 """Stage 1, read: the header and the rows of a dataset, and the slug each row names."""
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from collections.abc import Set as AbstractSet
+from dataclasses import dataclass
 from difflib import get_close_matches
 
 from django.db import models
@@ -15,22 +17,61 @@ NEW, UPDATE, SKIP = RowResult.IMPORT_TYPE_NEW, RowResult.IMPORT_TYPE_UPDATE, Row
 PREVIOUS_SLUG = "previous_slug"
 
 
-@dataclass(slots=True)  # a file may hold 200,000 rows: no __dict__ each
+class Nothing(Mapping):
+    """An empty mapping no one can fill: the default of a row's mappings, shared by every
+    row until a stage gives a row its own (a file may hold 200,000 rows, most of them
+    unchanged, which never need their own)."""
+
+    __hash__ = object.__hash__  # dataclasses take hashable defaults only
+
+    def __getitem__(self, key):
+        raise KeyError(key)
+
+    def __iter__(self):
+        return iter(())
+
+    def __len__(self):
+        return 0
+
+
+NOTHING = Nothing()
+
+
+@dataclass(slots=True)  # no __dict__ each
 class PlannedRow:
     number: int  # the spreadsheet's row number
     cells: dict  # column name → the text of the cell, for the columns the file has
     slug: str = ""
     renames: str = ""  # the slug of the record the row renames (previous_slug)
-    values: dict = field(default_factory=dict)  # column name → what the cell means
-    failed: set = field(default_factory=set)  # columns whose cell could not be read
-    instance: models.Model | None = None
-    pending: dict = field(default_factory=dict)  # foreign key → PendingRecord saved by another row
-    before: dict = field(default_factory=dict)  # column name → the record's value before, rendered
+    values: Mapping = NOTHING  # column name → what the cell means
+    failed: AbstractSet = frozenset()  # columns whose cell could not be read
+    stored: object = None  # the record the row updates, as read (diffing.StoredRecord)
+    made: models.Model | None = None  # the record the row writes, once needed
+    pending: Mapping = NOTHING  # foreign key → PendingRecord saved by another row
+    before: Mapping = NOTHING  # column name → the record's value before, rendered
     read_at: object = None  # the record's updated_at when the plan read it
-    changes: list = field(default_factory=list)  # (column, before, after), rendered
-    understood: list = field(default_factory=list)  # (column, "", what a new row's cell means)
-    after: dict = field(default_factory=dict)  # column name → the value once written, rendered
+    changes: Sequence = ()  # (column, before, after), rendered
+    understood: Sequence = ()  # (column, "", what a new row's cell means)
+    after: Mapping = NOTHING  # column name → the value once written, rendered
     action: str = NEW
+
+    @property
+    def instance(self):
+        """The record: a new one, or the stored one made an instance when first asked for
+        (a row that changes nothing may never need it)."""
+        if self.made is None and self.stored is not None:
+            self.made = self.stored.instance()
+        return self.made
+
+    @instance.setter
+    def instance(self, record):
+        self.made = record
+
+    @property
+    def is_published(self):
+        if self.made is None and self.stored is not None:
+            return self.stored.get("is_published")
+        return self.made.is_published
 
 
 def header_name(header):
@@ -68,14 +109,17 @@ def read_header(headers, columns, title_columns):
 
 def read_rows(dataset, names, present):
     """The rows that hold anything, each with the cells of the known columns."""
+    positions = [names.index(name) for name in present]  # a column named twice is refused before
     rows = []
     for number, values in enumerate(dataset, start=2):
-        cells = {}
-        for name, value in zip(names, values, strict=False):
-            cells.setdefault(name, "" if value is None else str(value))
-        if any(value.strip() for value in cells.values()):
-            rows.append(PlannedRow(number, {name: cells.get(name, "") for name in present}))
+        cells = [text(values[position]) if position < len(values) else "" for position in positions]
+        if any(map(str.strip, cells)):
+            rows.append(PlannedRow(number, dict(zip(present, cells, strict=True))))
     return rows
+
+
+def text(cell):
+    return cell if type(cell) is str else "" if cell is None else str(cell)
 
 
 def assign_slugs(rows, model, title_columns):

@@ -3,6 +3,8 @@
 from .lookups import LookupContext
 from .problems import Problem
 
+NOT_YET = object()
+
 
 class CellMeanings:
     """What the cells of one column mean, how they are written back and how a preview
@@ -12,7 +14,9 @@ class CellMeanings:
 
     def __init__(self, widget):
         self.widget = widget
-        self.read, self.written, self.described = {}, {}, {}
+        # Distinct cells: what each means, its value's canonical form, its description;
+        # and the canonical form of each distinct stored value, by its key.
+        self.read, self.canonical, self.described, self.written = {}, {}, {}, {}
 
     def clean(self, cell):
         """The value of `cell`, or ValueError with the message for the user."""
@@ -34,19 +38,50 @@ class CellMeanings:
 
     def render(self, cell, value):
         """`value`, read from `cell`, in the canonical form an export writes."""
-        return self._written(("cell", cell), lambda: value)
-
-    def render_stored(self, key, value):
-        """A record's stored value, known by `key` (its plain values: keys, a date and its
-        precision), in the canonical form; `value()` gives the value itself."""
-        return self._written(key, value)
-
-    def _written(self, key, value):
         if not self.widget.repeats:
-            return self.widget.render(value())
-        if key not in self.written:
-            self.written[key] = self.widget.render(value())
-        return self.written[key]
+            return self.widget.render(value)
+        try:
+            return self.canonical[cell]
+        except KeyError:
+            self.canonical[cell] = written = self.widget.render(value)
+            return written
+
+    def render_stored(self, read, record):
+        """The value a record holds (a StoredRecord, read by a StoredColumn), in the
+        canonical form; a repeating column's is worked out once per distinct key."""
+        if not self.widget.repeats:
+            return self.widget.render(read.value(record))
+        key = read.key(record)
+        try:
+            return self.written[key]
+        except KeyError:
+            self.written[key] = written = self.widget.render(read.value(record))
+            return written
+
+    def sameness(self, read):
+        """A function of a cell and a StoredRecord: whether the cell says what the record
+        holds already, its value read by `read` (a StoredColumn). A repeating column's cell
+        is read, once per distinct cell, and its value compared in canonical form with the
+        stored value's (see render_stored); any other cell is compared as written with the
+        stored value's canonical form, which reads back as that value. Called for every
+        cell of a file imported again, so it looks in its caches first."""
+        if not self.widget.repeats:
+            render, value_of = self.widget.render, read.value
+            return lambda cell, record: cell == render(value_of(record))
+        verdicts, key_of = {}, read.key
+
+        def same(cell, record):
+            pair = cell, key_of(record)
+            verdict = verdicts.get(pair)
+            if verdict is None:
+                try:
+                    verdict = self.render(cell, self.clean(cell)) == self.render_stored(read, record)
+                except ValueError:
+                    verdict = False  # the row is read in full, and the cell's problem told
+                verdicts[pair] = verdict
+            return verdict
+
+        return same
 
     def describe(self, cell, value):
         """What the preview says it understood of `cell`, read as `value`."""
@@ -57,20 +92,25 @@ class CellMeanings:
         return self.described[cell]
 
 
-def resolve(rows, columns, model):
-    """Fill each row's values from its cells; returns ({column name: CellMeanings}, problems
-    for cells that cannot be read)."""
+def prepared_meanings(rows, columns, model):
+    """{column name: CellMeanings}, each column's widget prepared for the file's cells."""
     context = LookupContext(model, {row.slug: row for row in rows if row.slug})
     meanings = {}
     for column in columns:
         column.widget.prepare([row.cells[column.column_name] for row in rows], context)
         meanings[column.column_name] = CellMeanings(column.widget)
+    return meanings
+
+
+def resolve(rows, meanings):
+    """Fill each row's values from its cells; problems for cells that cannot be read."""
     problems = []
     for row in rows:
+        row.values, row.failed = {}, set()
         for name, meaning in meanings.items():
             try:
                 row.values[name] = meaning.clean(row.cells[name])
             except ValueError as error:
                 problems.append(Problem(row.number, name, str(error)))
                 row.failed.add(name)
-    return meanings, problems
+    return problems

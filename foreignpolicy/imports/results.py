@@ -88,7 +88,7 @@ def plan_result(plan, strict=False, result=None):
         row_result = PlannedRowResult(row, plan.meanings)
         result.append_row_result(row_result)
         result.increment_row_result_total(row_result)
-        result.drafts += not row.instance.is_published
+        result.drafts += not row.is_published
     return result
 
 
@@ -103,7 +103,6 @@ class PlannedRowResult(RowResult):
         self.import_type = row.action
         self.number = row.number
         self.row_values = row.cells
-        self.instance = row.instance
 
     @property
     def changes(self):
@@ -112,6 +111,14 @@ class PlannedRowResult(RowResult):
         if not self.row.understood:
             understood(self.row, self.meanings)
         return self.row.understood
+
+    @property
+    def instance(self):
+        return self.row.instance
+
+    @instance.setter
+    def instance(self, value):
+        pass  # RowResult() sets None; the record is the row's, made when shown
 
     @property
     def object_repr(self):

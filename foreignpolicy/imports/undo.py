@@ -7,16 +7,18 @@ from django.contrib.admin.models import DELETION, LogEntry
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from ..bulk import without_cycle_collection
 from ..columns import among
 from .plan import plan_import
 from .problems import Problem
-from .reading import PREVIOUS_SLUG
+from .reading import PREVIOUS_SLUG, SKIP
 from .results import UndoResult, plan_result, write_or_report
 from .writing import BATCH_SIZE, unpack_undo_data
 
 NAMED_AT_MOST = 20
 
 
+@without_cycle_collection()
 def undo_import(record, user, resource, dry_run=False, progress=None):
     """Undo `record` (an ImportRecord) as `user`; returns the result, with problems when refused."""
     refusal = refusal_for(record)
@@ -88,9 +90,7 @@ def changed_since(record, created, updated, current, plan):
     differing = sorted(
         row.renames or row.slug
         for row in (plan.rows if plan else [])
-        if (row.renames or row.slug) not in later
-        and row.before
-        and any(row.before.get(name) != value for name, value in after.get(row.renames or row.slug, {}).items())
+        if (row.renames or row.slug) not in later and differs(row, after.get(row.renames or row.slug, {}))
     )
     problems = []
     for slugs, message in (
@@ -100,6 +100,15 @@ def changed_since(record, created, updated, current, plan):
         if slugs:
             problems.append(Problem(0, "", message % {"slugs": listed(slugs)}))
     return problems
+
+
+def differs(row, written):
+    """Whether the record a row of the undo's plan restores no longer holds what the import
+    wrote. A row the plan found unchanged means the record holds its values from before
+    the import already, which the import changed."""
+    if row.action == SKIP:
+        return True
+    return bool(row.before) and any(row.before.get(name) != value for name, value in written.items())
 
 
 def named_elsewhere(model, pks, of_this_import):

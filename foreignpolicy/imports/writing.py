@@ -33,7 +33,8 @@ def write(plan, user, file_name, undoes=None):
             row.instance.published_by, row.instance.published_at = user, now
         row.instance.mark_withdrawal(now)
     bulk_create(model, [row.instance for row in created], batch_size=BATCH_SIZE)
-    by_slug = {row.slug: row.instance for row in plan.rows}
+    # Another row names (PendingRecord) a record the file creates or renames only.
+    by_slug = {row.slug: row.instance for row in created + updated}
     for row in plan.rows:
         for attribute, pending in row.pending.items():
             setattr(row.instance, attribute, by_slug[pending.slug])
@@ -58,7 +59,7 @@ def write(plan, user, file_name, undoes=None):
             created=len(created),
             updated=len(updated),
             unchanged=sum(row.action == SKIP for row in plan.rows),
-            drafts=sum(not row.instance.is_published for row in plan.rows),
+            drafts=sum(not row.is_published for row in plan.rows),
             undoes=undoes,
             undo_data=b"" if undoes else pack_undo_data(plan, created, updated),
         )
