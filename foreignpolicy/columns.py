@@ -165,6 +165,7 @@ class Entries(dict):
 class CellWidget(widgets.Widget):
     # A file repeats this column's cells, so each distinct one is read once (CellMeanings).
     repeats = True
+    stored_as_written = False
 
     def prepare(self, values, context):
         """Load whatever the column's values name, in a few queries for the whole file;
@@ -194,6 +195,7 @@ class TextWidget(CellWidget):
     and no script in Markdown."""
 
     repeats = False  # titles and summaries differ from row to row
+    stored_as_written = True  # a cell holding exactly the stored text means that text
 
     def __init__(self, markdown=False):
         super().__init__()

@@ -1,6 +1,8 @@
 """Stage 4, diff: each row against the record it updates, column by column, in the
 canonical form both sides render to."""
 
+from operator import itemgetter
+
 from django.core.exceptions import FieldDoesNotExist
 from django.db import DEFAULT_DB_ALIAS
 from django.utils.translation import gettext as _
@@ -141,26 +143,20 @@ class NamedEntries:
 
 class StoredColumn:
     """How a column's value is read from a StoredRecord: `key(record)` holds plain values
-    only, cheap to compare and to keep (see CellMeanings.render_stored); `value(record)`
-    is the value itself."""
+    only, cheap to compare and to keep (see CellMeanings.render_stored), picked from the
+    record's values by `pick`; `value(record)` is the value itself."""
 
-    def __init__(self, position):
-        self.position = position
+    def __init__(self, *positions):
+        self.pick = itemgetter(*positions)  # one value, or a tuple of several
 
     def key(self, record):
-        return record.values[self.position]
+        return self.pick(record.values)
 
     def value(self, record):
-        return record.values[self.position]
+        return self.pick(record.values)
 
 
 class StoredDate(StoredColumn):
-    def __init__(self, date_position, precision_position):
-        self.positions = date_position, precision_position
-
-    def key(self, record):
-        return record.values[self.positions[0]], record.values[self.positions[1]]
-
     def value(self, record):
         return PartialDateAttribute.of(*self.key(record))
 
@@ -171,17 +167,15 @@ class StoredEntry(StoredColumn):
         self.named = named
 
     def value(self, record):
-        return self.named.get(record.values[self.position])
+        return self.named.get(self.key(record))
 
 
 class StoredLinks(StoredColumn):
     """The entries of one or more relations, as the keys the linked_keys texts list."""
 
     def __init__(self, relations):
+        super().__init__(*(position for position, _key, _named in relations))
         self.relations = relations  # [(position, the related pk's to_python, entries by pk)]
-
-    def key(self, record):
-        return tuple(record.values[position] for position, _key, _named in self.relations)
 
     def value(self, record):
         return [named[key(pk)] for position, key, named in self.relations for pk in split_keys(record.values[position])]

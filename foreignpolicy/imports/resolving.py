@@ -65,13 +65,16 @@ class CellMeanings:
         stored value's (see render_stored); any other cell is compared as written with the
         stored value's canonical form, which reads back as that value. Called for every
         cell of a file imported again, so it looks in its caches first."""
+        pick = read.pick
         if not self.widget.repeats:
             render, value_of = self.widget.render, read.value
+            if self.widget.stored_as_written:
+                return lambda cell, record: cell == pick(record.values) or cell == render(value_of(record))
             return lambda cell, record: cell == render(value_of(record))
-        verdicts, key_of = {}, read.key
+        verdicts = {}
 
         def same(cell, record):
-            pair = cell, key_of(record)
+            pair = cell, pick(record.values)
             verdict = verdicts.get(pair)
             if verdict is None:
                 try:
