@@ -64,9 +64,10 @@ bench-undo: $(INSTALLED) ## Time upload, preview, confirm and undo of 10,000 and
 	-createdb -h 127.0.0.1 -U postgres foreignpolicy_bench 2>/dev/null
 	for rows in 10000 100000; do DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python -W ignore bench/import_undo.py --rows $$rows || exit 1; done
 
-bench-import-scale: $(INSTALLED) ## Time import_csv of 10,000 and 100,000 agreements beside COPY of the same rows, with peak memory (PostgreSQL; its database is rebuilt)
+bench-import-scale: $(INSTALLED) ## Time import_csv of 10,000 and 100,000 agreements beside COPY of the same rows, with peak memory, then what PostgreSQL itself spends on them (PostgreSQL; its database is rebuilt)
 	-createdb -h 127.0.0.1 -U postgres foreignpolicy_bench 2>/dev/null
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python -W ignore bench/import_scale.py
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python -W ignore bench/insert_cost.py
 
 bench-uploads: $(INSTALLED) ## Upload every hostile file and 138,000 rows to gunicorn and its worker, as in production (PostgreSQL; its database is rebuilt)
 	$(BIN)/python -W ignore bench/production_uploads.py

@@ -194,6 +194,9 @@ class _Table:
         self.last_filled = 0
         self.ragged = []
         self.more_ragged = 0
+        # Whether a cell may hold a control character; reading a CSV file's text, which
+        # looks for them a megabyte at a time, says where they may be.
+        self.may_hold_controls = True
 
     def add(self, cells):
         self.number += 1
@@ -245,7 +248,7 @@ class _Table:
                 row=number,
                 column=index + 1,
             )
-        if CONTROL.search("".join(cells)):
+        if self.may_hold_controls and CONTROL.search("".join(cells)):
             index, match = next((i, m) for i, m in enumerate(map(CONTROL.search, cells)) if m)
             raise FileProblem(
                 _(
@@ -295,6 +298,7 @@ def read_csv(data, limits=None):
     limits = limits or Limits.from_settings()
     codec, start = _text_codec(data)
     table = _Table(limits)
+    table.may_hold_controls = False  # until _decoded() finds one
     lines = _physical_lines(_decoded(data, codec, start, table), table, limits)
     first = next(lines, None)
     if first is None:
@@ -397,6 +401,8 @@ def _decoded(data, codec, start, table):
                 yield good.decode(codec)
             raise _undecodable(data, codec, position, table.number + 1) from error
         if text:
+            if CONTROL.search(text):
+                table.may_hold_controls = True
             yield text
 
 

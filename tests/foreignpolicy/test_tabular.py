@@ -174,6 +174,17 @@ def test_a_control_character_is_refused_with_its_row_and_column():
     assert (problem.value.row, problem.value.column) == (3, 2)
 
 
+@pytest.mark.parametrize("before", [0, 1024 * 1024 - 30, 1024 * 1024 - 5, 1024 * 1024 + 10])
+def test_a_control_character_is_found_wherever_the_file_is_read_in_pieces(before):
+    # The text is read a megabyte at a time: a row may start in one piece and end in the next.
+    rows = (before // 10) + 1
+    head = b"slug,title_en\r\n" + b"".join(b"r%06d,ok\r\n" % n for n in range(rows))
+    with pytest.raises(FileProblem) as problem:
+        read_csv(head + b'bad,"' + b"x" * 40 + b"\x1b" + b'"\r\n')
+    assert "column “title_en”: the cell holds a control character (U+001B)" in str(problem.value)
+    assert (problem.value.row, problem.value.column) == (rows + 2, 2)
+
+
 def test_tabs_and_line_breaks_in_cells_are_not_control_characters():
     dataset = read_csv(b'slug,summary_en\r\npe,"a\tb\r\nc\nd\re"\r\n')
     assert dataset[0][1] == "a\tb\r\nc\nd\re"
