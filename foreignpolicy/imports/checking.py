@@ -39,19 +39,30 @@ class ValidValues:
 
     def __init__(self, model, columns):
         self.fields = {}  # field name → attribute name, for the repeating columns' fields
+        self.fields_of = {}  # column name → the names of the fields it fills
         for column in columns:
-            if column.relations or not column.widget.repeats or not column.attribute:
+            if column.relations or not column.attribute:
                 continue
             descriptor = getattr(model, column.attribute, None)
             if isinstance(descriptor, PartialDateAttribute):
                 names = (descriptor.date_field, descriptor.precision_field)
             else:
                 names = (column.attribute,)
+            self.fields_of[column.column_name] = names
+            if not column.widget.repeats:
+                continue
             for name in names:
                 field = model._meta.get_field(name)
                 if not field.many_to_one:
                     self.fields[name] = field.attname
         self.valid = set()
+
+    def unchanged(self, row):
+        """The fields an update leaves as they were: as valid as they were."""
+        if row.action != UPDATE:
+            return []
+        changed = {change[0] for change in row.changes}
+        return [name for column, names in self.fields_of.items() if column not in changed for name in names]
 
     def known(self, instance):
         return [name for name, attname in self.fields.items() if (name, getattr(instance, attname)) in self.valid]
@@ -76,6 +87,7 @@ def validate(row, model, column_for_field, valid_values):
                 "updated_at",
                 *(["slug"] if not row.slug else []),
                 *valid_values.known(instance),
+                *valid_values.unchanged(row),
                 *instance.get_deferred_fields(),  # not read, so not changed: as valid as they were
             ]
         ),

@@ -267,6 +267,20 @@ def test_over_long_values_and_bad_links_are_refused(import_csv):
     ]
 
 
+def test_an_update_checks_the_values_it_changes_and_leaves_the_others_as_they_were(import_csv):
+    AgreementFactory(slug="pe-cl", source_url="https://example.org/pe-cl")
+    # Stored before the rule it now breaks: a row that does not touch it is not refused.
+    Agreement.objects.filter(slug="pe-cl").update(source_url="not a link")
+    header = "slug,title_en,summary_en,source_url"
+    result = import_csv("agreements", csv_text(header, "pe-cl,Peru–Chile,A new summary,not a link"))
+    assert problems(result) == []
+    assert Agreement.objects.get(slug="pe-cl").summary_en == "A new summary"
+    result = import_csv("agreements", csv_text(header, f"pe-cl,{'x' * 301},A new summary,not a link"))
+    assert problems(result) == ["Row 2, column “title_en”: Ensure this value has at most 300 characters (it has 301)."]
+    result = import_csv("agreements", csv_text(header, "pe-cl,Peru–Chile,A new summary,still not a link"))
+    assert problems(result) == ["Row 2, column “source_url”: Enter a valid URL."]
+
+
 def test_a_dry_run_reports_the_same_and_writes_nothing(import_csv):
     result = import_csv("agreements", csv_text("title_en,type,status", "X,Acuerdo marco,in_force"), dry_run=True)
     assert result.summary() == "1 created, 0 updated, 0 unchanged; 1 of them is a draft."
