@@ -3,6 +3,7 @@
 from .lookups import LookupContext
 from .problems import Problem
 
+
 class CellMeanings:
     """What the cells of one column mean, how they are written back and how a preview
     describes them. Most columns of a large file hold a few values many times (a type,
