@@ -31,6 +31,12 @@ from django.db import connection  # noqa: E402
 from agreements.models import Agreement  # noqa: E402
 
 COPY = "bench_copy"
+AGREEMENT_SHAPES = [
+    ("bare", "a bare table (no index, no constraint)"),
+    ("b-tree indexes", "+ its b-tree indexes"),
+    ("search vector and GIN index", "+ its generated search vector and GIN index (the table as it is)"),
+    ("foreign keys", "+ its foreign keys, checked at the COMMIT"),
+]
 
 
 def timed(cursor, statement):
@@ -91,15 +97,9 @@ def main():
     with connection.cursor() as cursor:
         cursor.execute("SET jit = off")
         names = columns(cursor, table)
-        for shape in ("bare", "b-tree indexes", "search vector and GIN index", "foreign keys"):
+        for shape, label in AGREEMENT_SHAPES:
             shaped(cursor, table, shape)
             seconds = timed(cursor, f"INSERT INTO {COPY} ({names}) SELECT {names} FROM {table}")
-            label = {
-                "bare": "a bare table (no index, no constraint)",
-                "b-tree indexes": "+ its b-tree indexes",
-                "search vector and GIN index": "+ its generated search vector and GIN index (the table as it is)",
-                "foreign keys": "+ its foreign keys, checked at the COMMIT",
-            }[shape]
             print(f"| {rows} agreements | {label} | {seconds:.2f} s |", flush=True)
         for relation, through in links.items():
             cursor.execute(f"SELECT count(*) FROM {through}")

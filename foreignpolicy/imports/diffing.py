@@ -101,9 +101,9 @@ class StoredRecords(dict):
                 record.made = instance
         stored = [record for record in stored if record.made is not None]
         self.name_entries(stored)
-        for record in stored:
-            for field in self.foreign_keys:
-                named = self.entries.made[field.related_model]
+        for field in self.foreign_keys:
+            named = self.entries.made[field.related_model]
+            for record in stored:
                 field.set_cached_value(record.made, named.get(getattr(record.made, field.attname)))
 
 
@@ -205,13 +205,13 @@ def is_foreign_key(model, attribute):
         return False
 
 
-def snapshot(row, original, meanings, readers):
-    """Remember how the record reads before the row is applied to it."""
+def snapshot(row, meanings, readers):
+    """Remember how the row's record reads before the row is applied to it."""
     row.action = UPDATE
     row.read_at = row.instance.updated_at
-    row.before = {name: meanings[name].render_stored(read, original) for name, read in readers.items()}
+    row.before = {name: meanings[name].render_stored(read, row.stored) for name, read in readers.items()}
     if PUBLISHED not in row.before:
-        row.before[PUBLISHED] = "yes" if original.get("is_published") else "no"
+        row.before[PUBLISHED] = "yes" if row.stored.get("is_published") else "no"
 
 
 def unchanged_rows(rows, meanings, readers):

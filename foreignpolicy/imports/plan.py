@@ -71,7 +71,7 @@ def plan_import(resource, dataset, progress=None, user=None):
     skipped = len(plan.rows) - len(to_check)
     for done, row in enumerate(to_check, start=skipped + 1):
         if row.stored:
-            snapshot(row, row.stored, meanings, readers)
+            snapshot(row, meanings, readers)
             diff(row, meanings)
         else:
             row.instance = model()

@@ -5,11 +5,12 @@ from reversion.models import Version
 
 from agreements.models import Agreement
 from agreements.resources import AgreementResource
+from foreignpolicy.imports import plan as plan_module
 from foreignpolicy.models import ImportRecord
 from foreignpolicy.partial_dates import Precision
 from foreignpolicy.tabular import read_csv, write_csv
 from tests.factories import AgreementFactory, DirectorateFactory
-from tests.helpers import csv_text, history, problems
+from tests.helpers import csv_text, history, problems, then_meanwhile
 
 pytestmark = pytest.mark.django_db
 
@@ -279,6 +280,15 @@ def test_an_update_checks_the_values_it_changes_and_leaves_the_others_as_they_we
     assert problems(result) == ["Row 2, column “title_en”: Ensure this value has at most 300 characters (it has 301)."]
     result = import_csv("agreements", csv_text(header, "pe-cl,Peru–Chile,A new summary,still not a link"))
     assert problems(result) == ["Row 2, column “source_url”: Enter a valid URL."]
+
+
+def test_a_record_deleted_while_the_file_is_checked_is_made_anew(import_csv, monkeypatch):
+    AgreementFactory(slug="gone", title_en="Before")
+    then_meanwhile(monkeypatch, plan_module, "load_existing", lambda: Agreement.objects.filter(slug="gone").delete())
+    result = import_csv("agreements", csv_text("slug,title_en,type,status", "gone,After,Acuerdo marco,signed"))
+    assert problems(result) == []
+    assert [row.import_type for row in result.rows] == ["new"]
+    assert Agreement.objects.get(slug="gone").title_en == "After"
 
 
 def test_a_dry_run_reports_the_same_and_writes_nothing(import_csv):

@@ -12,7 +12,8 @@ from agreements.models import Agreement
 from directorates.models import Directorate
 from events.models import Event
 from foreignpolicy.imports import undo as undo_module
-from foreignpolicy.imports.undo import undo_import
+from foreignpolicy.imports.undo import dataset_of_previous_values, undo_import
+from foreignpolicy.imports.writing import unpack_undo_data
 from foreignpolicy.models import ImportRecord
 from foreignpolicy.registry import resource_for, resource_for_model
 from foreignpolicy.tabular import write_csv
@@ -101,6 +102,17 @@ def test_undo_is_refused_naming_the_records_changed_since(import_csv, demo, admi
     assert problems(result) == ["These records were changed after the import, so it cannot be undone: brand-new."]
     assert Agreement.objects.filter(slug="brand-new").exists()
     assert Agreement.objects.get(slug="peru-chile-fta").title_en == "Peru–Chile FTA (renamed)"
+
+
+def test_undo_is_refused_for_a_record_put_back_as_it_was_without_its_update_time(import_csv, demo, admin_user):
+    before = Agreement.objects.get(slug="peru-chile-fta").updated_at
+    imported = import_csv("agreements", FILES["agreements"])
+    data = unpack_undo_data(imported.record)
+    import_csv("agreements", write_csv(dataset_of_previous_values(data["updated"])).decode())
+    # Put back by someone who left the update time alone (a script, SQL).
+    Agreement.objects.filter(slug="peru-chile-fta").update(updated_at=before)
+    result = undo(imported.record, admin_user)
+    assert problems(result) == ["These records were changed after the import, so it cannot be undone: peru-chile-fta."]
 
 
 def test_undo_is_refused_when_another_record_now_names_a_record_it_created(import_csv, demo, admin_user):
