@@ -21,5 +21,16 @@ SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000"))
+# Off unless the operator says otherwise: the site usually lives on a subdomain of the
+# ministry's domain (e.g. gob.pe), whose other hosts it cannot vouch for, and preloading is a
+# promise for the whole domain that takes months to withdraw (docs/security.md, "HSTS").
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+# check --deploy warns about each while it is off; that is the decision above, not an oversight.
+SILENCED_SYSTEM_CHECKS = [
+    check
+    for check, enabled in (("security.W005", SECURE_HSTS_INCLUDE_SUBDOMAINS), ("security.W021", SECURE_HSTS_PRELOAD))
+    if not enabled
+]
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

@@ -92,12 +92,39 @@ class Requests:
         ]
 
 
+class PolicyViolations:
+    """What Chromium refused under the Content-Security-Policy, from its console: an inline
+    script, style or handler the site's own pages must not hold."""
+
+    def __init__(self):
+        self.messages = []
+
+    def record(self, message):
+        if message.type == "error" and "Content Security Policy" in message.text:
+            self.messages.append(f"{message.location.get('url')}: {message.text}")
+
+
+# The running test's: every page new_page opens reports into it.
+policy_violations = PolicyViolations()
+
+
+@pytest.fixture(autouse=True)
+def no_policy_violation():
+    """Fails the test whose pages broke the policy, whether or not the test looked."""
+    policy_violations.messages.clear()
+    yield
+    assert not policy_violations.messages, "Content-Security-Policy violations:\n" + "\n".join(
+        policy_violations.messages
+    )
+
+
 def new_page(browser, site, **context_options):
     context = browser.new_context(base_url=site, accept_downloads=True, **context_options)
     context.set_default_timeout(TIMEOUT_MS)
     page = context.new_page()
     page.requests = Requests(site)
     page.on("request", page.requests.record)
+    page.on("console", policy_violations.record)
     return context, page
 
 

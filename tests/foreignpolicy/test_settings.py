@@ -79,3 +79,32 @@ def test_the_database_compiles_no_query_just_in_time():
     with connection.cursor() as cursor:
         cursor.execute("SHOW jit")
         assert cursor.fetchone() == ("off",)
+
+
+def deploy_check(**env):
+    environment = {key: value for key, value in os.environ.items() if key not in {"DATABASE_URL", "DEBUG"}}
+    environment.update(
+        env, DJANGO_SETTINGS_MODULE="foreignpolicy.settings.production", SECRET_KEY="k" * 30 + "abcdefghij" * 3
+    )
+    return subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=settings.BASE_DIR,
+        env=environment,
+        capture_output=True,
+        text=True,
+    )
+
+
+def test_the_deployment_check_finds_nothing_in_production_settings():
+    result = deploy_check()
+    assert result.returncode == 0, result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_hsts_for_subdomains_and_preloading_are_the_operators_decision():
+    result = deploy_check(SECURE_HSTS_INCLUDE_SUBDOMAINS="true", SECURE_HSTS_PRELOAD="true")
+    assert result.returncode == 0, result.stderr
+
+    result = deploy_check(SECURE_HSTS_SECONDS="0")
+    assert result.returncode != 0
+    assert "security.W004" in result.stderr
