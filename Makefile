@@ -7,17 +7,38 @@ INSTALLED := $(VENV)/.installed
 ADDRESS ?= 127.0.0.1:8000
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint format migrations-check messages check demo bench-import bench-import-scale bench-undo bench-uploads bench-pages bench-export bench-throughput cluster clean
+.PHONY: help run test lint format lock audit migrations-check messages check demo bench-import bench-import-scale bench-undo bench-uploads bench-pages bench-export bench-throughput cluster clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
 
+# Every package, the ones pulled in too, at the version and with the hashes the
+# requirements files name: a file that differs from what was locked is refused.
 $(INSTALLED): requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (PYTHON=python3.11 make ...).")'
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -r requirements-dev.txt
+	$(BIN)/pip install --quiet --require-hashes -r requirements.txt -r requirements-dev.txt
 	touch $@
+
+TOOLS := .venv-tools
+TOOLS_INSTALLED := $(TOOLS)/.installed
+COMPILE := $(TOOLS)/bin/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links
+
+$(TOOLS_INSTALLED): requirements-tools.txt
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet --require-hashes -r requirements-tools.txt
+	touch $@
+
+lock: $(TOOLS_INSTALLED) ## Compile requirements*.txt, with every hash, from the requirements*.in files
+	$(COMPILE) -o requirements.txt requirements.in
+	$(COMPILE) -o requirements-dev.txt requirements-dev.in
+	$(COMPILE) -o requirements-tools.txt requirements-tools.in
+
+audit: $(TOOLS_INSTALLED) ## Look every pinned package up in PyPI's vulnerability records; fails if any could not be looked up
+	@# --strict: a package the database cannot be asked about fails the audit, never passes it.
+	$(TOOLS)/bin/pip-audit --strict --require-hashes --disable-pip --progress-spinner off \
+		-r requirements.txt -r requirements-dev.txt -r requirements-tools.txt \
+		|| { echo "make audit: FAILED — a vulnerability was found or a package could not be looked up (see above)." >&2; exit 1; }
 
 run: $(INSTALLED) ## Set up, load the demo, serve the site at http://127.0.0.1:8000 with its background worker (SQLite)
 	$(MANAGE) migrate --no-input
@@ -94,4 +115,4 @@ cluster: $(INSTALLED) ## Run the production topology on this machine: gunicorn o
 		--cache-url $(CLUSTER_CACHE_URL) --ports $(CLUSTER_PORTS)
 
 clean: ## Remove the virtual environment, the SQLite database and local files
-	rm -rf $(VENV) db.sqlite3 db.sqlite3-wal db.sqlite3-shm var staticfiles
+	rm -rf $(VENV) $(TOOLS) db.sqlite3 db.sqlite3-wal db.sqlite3-shm var staticfiles
