@@ -2,6 +2,7 @@ from datetime import date, timedelta
 
 import icalendar
 import pytest
+from defusedxml import ElementTree
 from django.utils import formats
 
 from agreements.models import AgreementStatus
@@ -346,3 +347,32 @@ def test_a_date_known_to_the_month_spans_the_month_in_the_calendar_and_says_so(c
     assert str(entry["DESCRIPTION"]) == formats.date_format(first, "YEAR_MONTH_FORMAT")
     assert str(entry["UID"]) == "next-month@testserver"
     assert str(entry["URL"]) == f"http://testserver{url('events:detail', slug='next-month')}"
+
+
+def atom_entries(response):
+    return ElementTree.fromstring(response.content).findall("atom:entry", ATOM)
+
+
+ATOM = {"atom": "http://www.w3.org/2005/Atom"}
+
+
+def test_the_atom_feed_gives_a_hostile_title_and_summary_as_text(client):
+    title = '<img/src="x"/onerror=alert(2)> & <script>alert(1)</script>'
+    summary = "<svg/onload=alert(3)> “quoted” & 'apostrophe' a < b"
+    EventFactory(title_en=title, summary_en=summary, date=date(2025, 4, 13))
+    (entry,) = atom_entries(client.get(url("events:atom")))
+    assert entry.find("atom:title", ATOM).get("type", "text") == "text"
+    assert entry.find("atom:title", ATOM).text == title
+    shown = entry.find("atom:summary", ATOM)
+    assert shown.get("type") == "text"
+    assert shown.text == f"13 April 2025 · Summit. {summary}"
+    # Nothing of the record became an element of the feed.
+    assert [child.tag.split("}")[1] for child in entry] == [
+        "title",
+        "link",
+        "published",
+        "updated",
+        "id",
+        "category",
+        "summary",
+    ]
