@@ -305,7 +305,8 @@ def test_a_busy_year_runs_a_fixed_number_of_queries(client, django_assert_max_nu
 HOSTILE_TITLE = (
     "Bad\rX-INJECTED-CR:1\nX-INJECTED-LF:1\r\nX-INJECTED-CRLF:1\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\n"
     'a,b;c\\d\\\\e\\n:f "g" ñandú é 😀 '
-    + "Reunión bilateral con la República de Chile en Tacna, señalización fronteriza 🇵🇪🇨🇱 " * 2
+    "Reunión bilateral con la República de Chile en Tacna, señalización fronteriza 🇵🇪🇨🇱 "
+    "Reunión bilateral con la República del Ecuador en Tumbes, hitos de la frontera 🇵🇪🇪🇨"
 )
 
 
