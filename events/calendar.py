@@ -1,73 +1,52 @@
-"""iCalendar (RFC 5545) for upcoming events: all-day entries at the precision they are known."""
+"""iCalendar (RFC 5545) for upcoming events: all-day entries at the precision they are known.
+
+The icalendar package writes the file, so that every text is escaped (backslash, comma,
+semicolon and every line break, a lone carriage return included) and every line folded
+at 75 octets without splitting a character: no text of a record can end a property or
+start another.
+"""
 
 from datetime import timedelta
 
+import icalendar
 from django.utils import timezone
 
-LINE_LIMIT = 75
+from foreignpolicy.partial_dates import Precision
+
+PRODUCT = "-//foreignpolicy//events//ES"
 
 
-def escape(text):
-    return (
-        str(text)
-        .replace("\\", "\\\\")
-        .replace(";", "\\;")
-        .replace(",", "\\,")
-        .replace("\r\n", "\\n")
-        .replace("\n", "\\n")
-    )
-
-
-def fold(line):
-    """Lines longer than 75 octets continue on the next line after a space."""
-    encoded = line.encode("utf-8")
-    if len(encoded) <= LINE_LIMIT:
-        return line
-    parts, current = [], ""
-    for character in line:
-        limit = LINE_LIMIT if not parts else LINE_LIMIT - 1
-        if len((current + character).encode("utf-8")) > limit:
-            parts.append(current)
-            current = character
-        else:
-            current += character
-    parts.append(current)
-    return "\r\n ".join(parts)
-
-
-def event_lines(event, request, stamp):
+def calendar_event(event, request, stamp):
     start = event.when
     last = event.until or start
-    lines = [
-        "BEGIN:VEVENT",
-        f"UID:{event.slug}@{request.get_host()}",
-        f"DTSTAMP:{stamp}",
-        f"DTSTART;VALUE=DATE:{start.start:%Y%m%d}",
-        # DTEND of an all-day event is the day after its last day.
-        f"DTEND;VALUE=DATE:{last.end + timedelta(days=1):%Y%m%d}",
-        f"SUMMARY:{escape(event.title)}",
-        f"URL:{request.build_absolute_uri(event.get_absolute_url())}",
-    ]
-    description = " ".join(filter(None, [str(start) if start.precision != "day" else "", event.summary]))
+    entry = icalendar.Event()
+    entry.add("uid", f"{event.slug}@{request.get_host()}")
+    entry.add("dtstamp", stamp)
+    # A date known only to the month or the year spans the whole period, all day.
+    entry.add("dtstart", start.start)
+    # DTEND of an all-day event is the day after its last day.
+    entry.add("dtend", last.end + timedelta(days=1))
+    entry.add("summary", event.title)
+    entry.add("url", request.build_absolute_uri(event.get_absolute_url()))
+    # A calendar cannot say "some day in November": the description does.
+    description = " ".join(filter(None, [str(start) if start.precision != Precision.DAY else "", event.summary]))
     if description:
-        lines.append(f"DESCRIPTION:{escape(description)}")
+        entry.add("description", description)
     place = ", ".join(filter(None, [event.location, event.country.name if event.country else ""]))
     if place:
-        lines.append(f"LOCATION:{escape(place)}")
-    lines.append("END:VEVENT")
-    return lines
+        entry.add("location", place)
+    return entry
 
 
 def render(events, request, name):
-    stamp = timezone.now().strftime("%Y%m%dT%H%M%SZ")
-    lines = [
-        "BEGIN:VCALENDAR",
-        "VERSION:2.0",
-        "PRODID:-//foreignpolicy//events//ES",
-        "CALSCALE:GREGORIAN",
-        f"X-WR-CALNAME:{escape(name)}",
-    ]
+    calendar = icalendar.Calendar()
+    calendar.add("version", "2.0")
+    calendar.add("prodid", PRODUCT)
+    calendar.add("calscale", "GREGORIAN")
+    # icalendar takes an X- property's value as written; the name is text, to be escaped.
+    calendar.add("x-wr-calname", icalendar.vText(name))
+    # Whole seconds, in UTC: DTSTAMP:20250101T120000Z.
+    stamp = timezone.now().replace(microsecond=0)
     for event in events.select_related("country"):
-        lines.extend(event_lines(event, request, stamp))
-    lines.append("END:VCALENDAR")
-    return "\r\n".join(fold(line) for line in lines) + "\r\n"
+        calendar.add_component(calendar_event(event, request, stamp))
+    return calendar.to_ical()

@@ -102,10 +102,21 @@ class CalendarView(FilteredMixin, View):
         return response
 
 
+class PlainTextAtomFeed(Atom1Feed):
+    """Atom whose summaries are text, as the records' summaries are: Django marks every
+    summary as HTML, which a feed reader would render, running any tag a title or summary
+    holds. (The order of an entry's elements carries no meaning in Atom.)"""
+
+    def add_item_elements(self, handler, item):
+        super().add_item_elements(handler, {**item, "description": None})
+        if item["description"] is not None:
+            handler.addQuickElement("summary", item["description"], {"type": "text"})
+
+
 class EventFeed(Feed):
     """The latest events as Atom; the query string of a filtered timeline filters it."""
 
-    feed_type = Atom1Feed
+    feed_type = PlainTextAtomFeed
 
     def __call__(self, request, *args, **kwargs):
         return renamed_filters_redirect(request, self.filterset(request)) or super().__call__(request, *args, **kwargs)

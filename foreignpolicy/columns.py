@@ -27,7 +27,7 @@ from import_export import fields, widgets
 from .imports.lookups import Lookup, PendingRecord
 from .partial_dates import Precision, parse_partial_date
 from .tabular import FORMULA_STARTS, NEUTRALISER, restore
-from .text import normalise
+from .text import markup_in, normalise
 
 LIST_SEPARATOR = ";"
 QUERY_CHUNK = 2000
@@ -185,7 +185,6 @@ class CellWidget(widgets.Widget):
         return CellReader(self.render, (attribute,))
 
 
-HTML_TAG = re.compile(r"<\s*/?\s*[a-z][a-z0-9]*(\s[^<>]*)?/?\s*>", re.IGNORECASE)
 RUNNABLE = re.compile(r"<\s*(script|iframe|object|embed|style)\b|\son[a-z]+\s*=|javascript\s*:", re.IGNORECASE)
 
 
@@ -203,8 +202,22 @@ class TextWidget(CellWidget):
 
     def clean(self, value, row=None, **kwargs):
         raw = "" if value is None else str(value)
-        if raw.startswith(NEUTRALISER):
-            return restore(raw)
+        # A formula marked as text is text, and is checked for HTML like any other.
+        text = restore(raw) if raw.startswith(NEUTRALISER) else self.not_formula(raw)
+        if self.markdown and RUNNABLE.search(text):
+            raise ValueError(_("The text holds a script, an event handler or a javascript: link; remove it."))
+        if not self.markdown and (markup := markup_in(text)):
+            raise ValueError(
+                _(
+                    "The text holds HTML (“%(tag)s”); write plain text, which is shown exactly as typed. A “<” "
+                    "right before a letter, “/”, “!” or “?” starts a tag: put a space after it, or write «…» as "
+                    "quotation marks."
+                )
+                % {"tag": shorten(" ".join(markup.split()))}
+            )
+        return text
+
+    def not_formula(self, raw):
         text = super().clean(raw)
         if looks_like_formula(raw.lstrip(" ")):
             raise ValueError(
@@ -213,13 +226,6 @@ class TextWidget(CellWidget):
                     "apostrophe (')."
                 )
                 % {"value": shorten(text)}
-            )
-        if self.markdown and RUNNABLE.search(text):
-            raise ValueError(_("The text holds a script, an event handler or a javascript: link; remove it."))
-        if not self.markdown and HTML_TAG.search(text):
-            raise ValueError(
-                _("The text holds HTML (“%(tag)s”); write plain text, which is shown exactly as typed.")
-                % {"tag": HTML_TAG.search(text).group(0)}
             )
         return text
 

@@ -1,9 +1,13 @@
-"""Text helpers shared by the three apps: accent-free matching and bilingual values."""
+"""Text helpers shared by the three apps: accent-free matching, bilingual values, and
+telling whether plain text holds HTML."""
 
+import html
+import os
 import re
 import unicodedata
 from functools import cache
 
+import nh3
 from django.utils.translation import get_language
 
 _SILENT = re.compile(r"[.'’´`]")
@@ -50,3 +54,25 @@ class Translated:
             if value:
                 return value
         return ""
+
+
+def markup_in(text):
+    """The first tag, comment or other markup that an HTML parser reads in `text` (as a
+    browser or feed reader would), or None when the text is plain text to it too.
+
+    nh3 parses the text and keeps only its text; the two differ exactly when something
+    was read as markup: a tag with or without its ">", an end tag, a comment, a CDATA
+    section, a doctype. Character references ("&amp;") are text, so both sides are
+    compared decoded, and with line breaks as the parser reads them (CR LF and CR as LF).
+    """
+    # All markup begins with "<"; most text has none, and needs no parsing.
+    if "<" not in text:
+        return None
+    written = html.unescape(text.replace("\r\n", "\n").replace("\r", "\n"))
+    read = html.unescape(nh3.clean(text, tags=set()))
+    if read == written:
+        return None
+    # The markup begins at the last "<" before the first character the parser did not keep.
+    start = written.rfind("<", 0, len(os.path.commonprefix([written, read])) + 1)
+    end = written.find(">", start)
+    return written[start : end + 1] if end >= 0 else written[start:]

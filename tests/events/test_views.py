@@ -1,6 +1,9 @@
 from datetime import date, timedelta
 
+import icalendar
 import pytest
+from defusedxml import ElementTree
+from django.utils import formats
 
 from agreements.models import AgreementStatus
 from events.models import EventType
@@ -294,3 +297,83 @@ def test_a_busy_year_runs_a_fixed_number_of_queries(client, django_assert_max_nu
     for query in ({"year": 2020}, {"year": 2020, "page": 2}, {"year": 2020, "party": "CL", "agreement": "agreement-1"}):
         with django_assert_max_num_queries(20):
             assert client.get(url("events:list"), query).status_code == 200
+
+
+# A title that tries to end its property and start others in every way a line can end,
+# with every character iCalendar escapes, characters of two to four octets, and enough
+# of them to be folded.
+HOSTILE_TITLE = (
+    "Bad\rX-INJECTED-CR:1\nX-INJECTED-LF:1\r\nX-INJECTED-CRLF:1\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\n"
+    'a,b;c\\d\\\\e\\n:f "g" ñandú é 😀 '
+    "Reunión bilateral con la República de Chile en Tacna, señalización fronteriza 🇵🇪🇨🇱 "
+    "Reunión bilateral con la República del Ecuador en Tumbes, hitos de la frontera 🇵🇪🇪🇨"
+)
+
+
+def calendar_entries(body):
+    return icalendar.Calendar.from_ical(body).walk("VEVENT")
+
+
+def test_the_calendar_keeps_a_hostile_title_as_text_escaped_and_folded(client):
+    EventFactory(
+        slug="hostile",
+        title_en=HOSTILE_TITLE,
+        summary_en="Línea 1;\r\nlínea 2, C:\\temp",
+        date=date.today() + timedelta(days=3),
+        location="Lima; Callao",
+    )
+    body = client.get(url("events:calendar")).content
+    lines = body.split(b"\r\n")
+    assert lines[-1] == b""
+    # No carriage return or line feed but the ones that end a line.
+    assert all(b"\r" not in line and b"\n" not in line for line in lines)
+    # Folded at 75 octets, never inside a character.
+    assert all(len(line) <= 75 for line in lines)
+    assert all(line.decode("utf-8") for line in lines[:-1])
+    (entry,) = calendar_entries(body)
+    # iCalendar has one line break; CR and CR LF come back as LF.
+    assert str(entry["SUMMARY"]) == HOSTILE_TITLE.replace("\r\n", "\n").replace("\r", "\n")
+    assert str(entry["DESCRIPTION"]) == "Línea 1;\nlínea 2, C:\\temp"
+    assert str(entry["LOCATION"]) == "Lima; Callao"
+    assert set(entry) == {"UID", "DTSTAMP", "DTSTART", "DTEND", "SUMMARY", "URL", "DESCRIPTION", "LOCATION"}
+    assert set(icalendar.Calendar.from_ical(body)) == {"VERSION", "PRODID", "CALSCALE", "X-WR-CALNAME"}
+
+
+def test_a_date_known_to_the_month_spans_the_month_in_the_calendar_and_says_so(client):
+    first = (date.today() + timedelta(days=40)).replace(day=1)
+    EventFactory(slug="next-month", title_en="Later", date=first, date_precision=Precision.MONTH)
+    (entry,) = calendar_entries(client.get(url("events:calendar")).content)
+    after = (first + timedelta(days=31)).replace(day=1)
+    assert (entry["DTSTART"].dt, entry["DTEND"].dt) == (first, after)
+    assert str(entry["DESCRIPTION"]) == formats.date_format(first, "YEAR_MONTH_FORMAT")
+    assert str(entry["UID"]) == "next-month@testserver"
+    assert str(entry["URL"]) == f"http://testserver{url('events:detail', slug='next-month')}"
+
+
+def atom_entries(response):
+    return ElementTree.fromstring(response.content).findall("atom:entry", ATOM)
+
+
+ATOM = {"atom": "http://www.w3.org/2005/Atom"}
+
+
+def test_the_atom_feed_gives_a_hostile_title_and_summary_as_text(client):
+    title = '<img/src="x"/onerror=alert(2)> & <script>alert(1)</script>'
+    summary = "<svg/onload=alert(3)> “quoted” & 'apostrophe' a < b"
+    EventFactory(title_en=title, summary_en=summary, date=date(2025, 4, 13))
+    (entry,) = atom_entries(client.get(url("events:atom")))
+    assert entry.find("atom:title", ATOM).get("type", "text") == "text"
+    assert entry.find("atom:title", ATOM).text == title
+    shown = entry.find("atom:summary", ATOM)
+    assert shown.get("type") == "text"
+    assert shown.text == f"13 April 2025 · Summit. {summary}"
+    # Nothing of the record became an element of the feed.
+    assert [child.tag.split("}")[1] for child in entry] == [
+        "title",
+        "link",
+        "published",
+        "updated",
+        "id",
+        "category",
+        "summary",
+    ]

@@ -191,6 +191,11 @@ CASES = [
         "typed.",
     ),
     (
+        "html-without-spaces.csv",
+        "agreements",
+        'Row 2, column “title_en”: The text holds HTML (“<img/src="x"/onerror=alert(2)>”); write plain text',
+    ),
+    (
         "own-ancestor.csv",
         "directorates",
         "Row 2, column “parent”: “bottom” is “top” itself or one of its sub-units, so a directorate would be part of "
