@@ -19,9 +19,10 @@ middleware), and where the page cache itself asks the database (the next schedul
 change, foreignpolicy.page_cache.current_state). No middleware of the stack queries the
 database outside the view: the session and the user are read lazily, in the view.
 
-Logging: a warning, with the error, on the first failure, then at most one a minute in
-each process while failures go on, with the number of requests answered without the
-database since the last warning.
+Logging: a warning, with the error, on the first failure of an incident (a failure more
+than INCIDENT_GAP_SECONDS after the one before), then at most one a minute while the
+failures go on; each counts the requests answered without the database since the last.
+Each process logs its own.
 """
 
 import logging
@@ -39,6 +40,7 @@ logger = logging.getLogger(__name__)
 DATABASE_ERRORS = (InterfaceError, OperationalError)
 # A restart takes seconds; crawlers that honour it come back after this.
 RETRY_AFTER_SECONDS = 30
+INCIDENT_GAP_SECONDS = 10
 WARNING_INTERVAL_SECONDS = 60
 
 
@@ -51,16 +53,19 @@ class Unavailable(HttpResponse):
 class Failures:
     """The requests the database failed in this process, and when they were last logged."""
 
-    def __init__(self):
+    def __init__(self, clock=time.monotonic):
+        self.clock = clock
         self.lock = threading.Lock()
-        self.logged_at = None
+        self.failed_at = self.logged_at = None
         self.unlogged = 0
 
     def report(self, error):
         with self.lock:
+            now = self.clock()
+            new_incident = self.failed_at is None or now - self.failed_at > INCIDENT_GAP_SECONDS
+            self.failed_at = now
             self.unlogged += 1
-            now = time.monotonic()
-            if self.logged_at is not None and now - self.logged_at < WARNING_INTERVAL_SECONDS:
+            if not new_incident and now - self.logged_at < WARNING_INTERVAL_SECONDS:
                 return
             count, self.unlogged, self.logged_at = self.unlogged, 0, now
         logger.warning(

@@ -188,6 +188,19 @@ def test_the_failure_is_logged_once_as_a_warning_and_no_request_as_a_server_erro
     } == {("django.request", 503, None)}
 
 
+def test_each_incident_is_logged_then_at_most_once_a_minute_with_the_requests_since(caplog):
+    now = [0.0]
+    failures = database_away.Failures(clock=lambda: now[0])
+    logged = []
+    # A short incident, then from 15 s one that goes on, a failure every 10 s at most.
+    for moment in (0, 1, 2, 15, 20, 30, 40, 50, 60, 70, 76):
+        now[0] = moment
+        caplog.clear()
+        failures.report(OperationalError(REFUSED))
+        logged += [(moment, record.args[0]) for record in caplog.records]
+    assert logged == [(0, 1), (15, 3), (76, 7)]
+
+
 def test_a_wrong_query_is_still_a_server_error(client, agreement):
     missing_table = ProgrammingError('relation "agreements_agreement" does not exist')
     with database_gone(missing_table), pytest.raises(ProgrammingError):
