@@ -40,7 +40,8 @@ logger = logging.getLogger(__name__)
 DATABASE_ERRORS = (InterfaceError, OperationalError)
 # A restart takes seconds; crawlers that honour it come back after this.
 RETRY_AFTER_SECONDS = 30
-INCIDENT_GAP_SECONDS = 10
+# While the database is away, a busy site's requests fail well under a second apart.
+INCIDENT_GAP_SECONDS = 5
 WARNING_INTERVAL_SECONDS = 60
 
 
@@ -69,8 +70,8 @@ class Failures:
                 return
             count, self.unlogged, self.logged_at = self.unlogged, 0, now
         logger.warning(
-            "The database does not answer: %d request(s) answered without it since the last warning "
-            "(readers from the page cache's last good copies, everyone else with the 503 page).",
+            "The database does not answer (requests answered without it since the last warning: %d). "
+            "Readers get the page cache's last good copies, everyone else the 503 page.",
             count,
             exc_info=error,
         )
