@@ -7,7 +7,7 @@ INSTALLED := $(VENV)/.installed
 ADDRESS ?= 127.0.0.1:8000
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint format lock audit migrations-check messages check demo bench-import bench-import-scale bench-undo bench-uploads bench-pages bench-export bench-throughput cluster clean
+.PHONY: help run test lint format lock audit migrations-check messages check demo bench-import bench-import-scale bench-undo bench-uploads bench-pages bench-export bench-throughput bench-db-restart security-probe cluster clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -104,6 +104,12 @@ bench-export: $(INSTALLED) ## Time export_csv, the admin export and the public d
 bench-throughput: $(INSTALLED) ## Requests/s of the public pages beside a trivial Django view, under gunicorn, with wrk (PostgreSQL, Redis; its database is rebuilt)
 	@command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
 	$(BIN)/python -W ignore bench/throughput.py
+
+bench-db-restart: $(INSTALLED) ## Readers' answers while a PostgreSQL cluster of its own restarts and stops under load (PostgreSQL 15's programs, Redis)
+	$(BIN)/python -W ignore bench/db_restart.py
+
+security-probe: $(INSTALLED) ## The security review's checks again, against gunicorn with the production settings: a table for docs/security.md (PostgreSQL, Redis; its databases are rebuilt)
+	$(BIN)/python -W ignore bench/security_probe.py
 
 CLUSTER_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/foreignpolicy_cluster
 CLUSTER_QUEUE_URL ?= redis://127.0.0.1:6379/0

@@ -67,6 +67,19 @@ and run_huey, whose imports must reach the server. Several machines need Redis. 
 that must evict should evict only keys with a timeout (`maxmemory-policy volatile-lru`):
 the version has none, every page has one. A cache that fails is logged and the page is
 served without it.
+
+The last good copy. A page is fresh for PAGE_CACHE_SECONDS (the moment is in its entry),
+and its entry is kept PAGE_CACHE_STALE_SECONDS longer: out of date (another version, or
+past its freshness), it is still the last page this address gave anonymous readers. When
+the database fails the request that would have made the page again, the reader is
+answered with that copy rather than an error (foreignpolicy.database_away). The key does
+not hold the version, so a change the public can see does not orphan the copy: the page
+made under the new version replaces it. An answer made again but not stored (a 301, the
+410 of a record withdrawn, a page that sets a cookie) forgets the copy, so that an outage
+never brings back what the site has stopped showing; a server error keeps it. A page not
+asked for since a change still has its copy from before: during an outage, the copies of
+pages that show a record withdrawn since may show it again. Clearing the cache takes
+every copy away.
 """
 
 import hashlib
@@ -87,6 +100,7 @@ from django.utils import timezone, translation
 from django.utils.cache import cc_delim_re, patch_cache_control, set_response_etag
 from django.utils.http import http_date
 
+from .database_away import DATABASE_ERRORS, Unavailable, unavailable
 from .imports.diffing import PUBLISHED
 from .models import Country, Record, Vocabulary, public_condition
 
@@ -98,6 +112,9 @@ except ImportError:  # pragma: no cover - redis is in requirements.txt
 logger = logging.getLogger(__name__)
 
 STATE_KEY = "public-content"
+# The shape of a page's entry, in its key: servers of two releases share Redis during a
+# deploy, and each must read only the entries it wrote.
+ENTRY_FORMAT = 2
 STORED_STATUSES = {200, 404}
 # The language is part of the key; the session's cookie keeps a request away from the cache.
 STORED_VARY = {"accept-language", "cookie"}
@@ -310,7 +327,7 @@ def admin_prefix():
 def page_key(request):
     language = translation.get_language_from_request(request, check_path=True)
     address = hashlib.md5(request.build_absolute_uri().encode(), usedforsecurity=False).hexdigest()
-    return f"page:{language}:{address}", language
+    return f"page:{ENTRY_FORMAT}:{language}:{address}", language
 
 
 def may_store(request, response, language):
@@ -332,14 +349,21 @@ def header_values(response, name):
 
 
 def read(key):
-    """(the state brought up to date, the stored page or None), in one round trip when
-    pages and the version share a cache."""
+    """(the state as stored, the stored page or None), in one round trip when pages and the
+    version share a cache."""
     if versions() is pages():
         found = pages().get_many([STATE_KEY, key])
-        stored, entry = found.get(STATE_KEY), found.get(key)
-    else:
-        stored, entry = versions().get(STATE_KEY), pages().get(key)
-    return current_state(stored), entry
+        return found.get(STATE_KEY), found.get(key)
+    return versions().get(STATE_KEY), pages().get(key)
+
+
+def is_fresh(entry, version):
+    return entry is not None and entry[0] == version and now_ms() < entry[1]
+
+
+def cached(entry):
+    _version, _fresh_until, status, headers, content = entry
+    return HttpResponse(content, status=status, headers=headers)
 
 
 class PageCacheMiddleware:
@@ -355,14 +379,19 @@ class PageCacheMiddleware:
             return self.get_response(request)
         key, language = page_key(request)
         try:
-            (version, _next_change), entry = read(key)
+            stored_state, entry = read(key)
+            version, _next_change = current_state(stored_state)
         except CACHE_ERRORS:
             logger.warning("The page cache cannot be read; the page is made without it.", exc_info=True)
             return self.get_response(request)
-        if entry is not None and entry[0] == version:
-            _version, status, headers, content = entry
-            return HttpResponse(content, status=status, headers=headers)
+        except DATABASE_ERRORS as error:
+            # Bringing the version up to date asks the database for the next scheduled change.
+            return cached(entry) if entry is not None else unavailable(request, error)
+        if is_fresh(entry, version):
+            return cached(entry)
         response = self.get_response(request)
+        if isinstance(response, Unavailable):
+            return cached(entry) if entry is not None else response
         stored = may_store(request, response, language)
         if not response.has_header("Cache-Control"):
             # Browsers and proxies may keep a page but must ask again before showing it (a
@@ -374,11 +403,20 @@ class PageCacheMiddleware:
             if not response.has_header("ETag"):
                 set_response_etag(response)
             if request.method == "GET":
-                self.store(key, (version, response.status_code, dict(response.items()), response.content))
+                fresh_until = now_ms() + settings.PAGE_CACHE_SECONDS * 1000
+                self.store(key, (version, fresh_until, response.status_code, dict(response.items()), response.content))
+        elif entry is not None and response.status_code < 500:
+            self.forget(key)
         return response
 
     def store(self, key, entry):
         try:
-            pages().set(key, entry, settings.PAGE_CACHE_SECONDS)
+            pages().set(key, entry, settings.PAGE_CACHE_SECONDS + settings.PAGE_CACHE_STALE_SECONDS)
+        except CACHE_ERRORS:
+            logger.warning("The page cache cannot be written.", exc_info=True)
+
+    def forget(self, key):
+        try:
+            pages().delete(key)
         except CACHE_ERRORS:
             logger.warning("The page cache cannot be written.", exc_info=True)

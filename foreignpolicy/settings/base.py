@@ -64,6 +64,9 @@ MIDDLEWARE = [
     # Anonymous readers' pages from the cache, before the session and the view are reached
     # (foreignpolicy.page_cache); inside the ETag's middleware, so that a hit answers 304 too.
     "foreignpolicy.page_cache.PageCacheMiddleware",
+    # A request the database fails answers a 503 page, not a server error; for readers, the
+    # page cache above answers the page's last good copy instead (foreignpolicy.database_away).
+    "foreignpolicy.database_away.DatabaseAwayMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -198,6 +201,9 @@ else:
     }
 # How long a page is kept at most; it is dropped as soon as what it shows changes. 0: no page cache.
 PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "3600"))
+# How long a page is kept beyond that, as its last good copy: what readers are shown while
+# the database does not answer (a week: an outage over a weekend).
+PAGE_CACHE_STALE_SECONDS = int(os.environ.get("PAGE_CACHE_STALE_SECONDS", str(7 * 24 * 60 * 60)))
 
 # Imports run inside one transaction of their own (all or nothing) and write their own
 # change history, naming the file and each changed value.
