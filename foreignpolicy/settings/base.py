@@ -153,6 +153,9 @@ else:
     # (ignore_startup_parameters) or run ALTER ROLE … SET jit = off instead.
     database_options = DATABASES["default"].setdefault("OPTIONS", {})
     database_options["options"] = f"{database_options.get('options', '')} -c jit=off".strip()
+    # A database host that stops answering (rather than refusing, as in a restart) would
+    # hold a worker until gunicorn kills it; after this, readers get the cached copy instead.
+    database_options.setdefault("connect_timeout", int(os.environ.get("DATABASE_CONNECT_TIMEOUT", "5")))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
