@@ -18,6 +18,12 @@ INDEX = reverse("admin:index")
 LOCKED = "Too many failed logins"
 
 
+@pytest.fixture(autouse=True)
+def english_admin(settings):
+    """The admin in English unless a test asks for another language (it follows the browser's)."""
+    settings.LANGUAGE_CODE = "en"
+
+
 @pytest.fixture
 def adviser(django_user_model):
     return django_user_model.objects.create_user("adviser", password=PASSWORD, is_staff=True, is_superuser=True)

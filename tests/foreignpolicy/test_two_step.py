@@ -33,6 +33,12 @@ def required(settings):
     settings.OTP_REQUIRED = True
 
 
+@pytest.fixture(autouse=True)
+def english_admin(settings):
+    """The admin in English unless a test asks for another language (it follows the browser's)."""
+    settings.LANGUAGE_CODE = "en"
+
+
 @pytest.fixture
 def adviser(django_user_model):
     return django_user_model.objects.create_user("adviser", password=PASSWORD, is_staff=True, is_superuser=True)
@@ -306,7 +312,7 @@ class TestReset:
     def test_the_command_says_so_when_there_was_nothing_to_remove(self, adviser):
         output = io.StringIO()
         call_command("reset_2fa", "adviser", "--language", "es", stdout=output)
-        assert output.getvalue().strip() == "“adviser” no tenía verificación en dos pasos."
+        assert output.getvalue().strip() == "«adviser» no tenía verificación en dos pasos."
 
     def test_the_command_names_an_unknown_user(self, db):
         with pytest.raises(CommandError, match="There is no user “nobody”."):
