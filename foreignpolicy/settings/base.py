@@ -92,6 +92,8 @@ AXES_RESET_ON_SUCCESS = False
 AXES_LOCKOUT_CALLABLE = "foreignpolicy.lockout.lockout_response"
 # The attempts' admin is registered by foreignpolicy/admin.py, for superusers only.
 AXES_ENABLE_ADMIN = False
+# Who logged in, from where and when, kept this long (foreignpolicy.tasks.delete_old_logins).
+LOGIN_LOG_KEPT_DAYS = int(os.environ.get("LOGIN_LOG_KEPT_DAYS", "365"))
 # Named on the lockout page as whom to ask, e.g. "the web team, web@cancilleria.example".
 STAFF_HELP_CONTACT = os.environ.get("STAFF_HELP_CONTACT", "")
 # Every staff member passes the second step; when off, only those who set one up.

@@ -2,12 +2,16 @@
 login out, per account and per address, until the wait is over or an administrator unlocks."""
 
 import io
+from datetime import timedelta
 
 import pytest
-from axes.models import AccessAttempt
+from axes.models import AccessAttempt, AccessLog
 from django.core.management import call_command
 from django.urls import reverse
+from django.utils import timezone
+from huey.contrib.djhuey import HUEY
 
+from foreignpolicy import tasks
 from tests.factories import StaffFactory
 
 pytestmark = pytest.mark.django_db
@@ -130,6 +134,17 @@ def test_the_login_attempts_admin_is_for_superusers_alone(client):
     assert client.get(reverse("admin:axes_accessattempt_changelist")).status_code == 403
     assert client.get(reverse("admin:axes_accesslog_changelist")).status_code == 403
     assert "Access attempts" not in client.get(INDEX).content.decode()
+
+
+def test_logins_are_recorded_and_forgotten_after_a_year(client, adviser):
+    log_in(client, "adviser", PASSWORD)
+    log_in(client, "adviser", PASSWORD)
+    AccessLog.objects.filter(pk=AccessLog.objects.earliest("pk").pk).update(
+        attempt_time=timezone.now() - timedelta(days=366)
+    )
+    tasks.delete_old_logins()
+    assert AccessLog.objects.count() == 1
+    assert any(task.name == "delete_old_logins" for task in HUEY._registry.periodic_tasks)
 
 
 class TestBehindTheProxy:
