@@ -80,12 +80,15 @@ def recovery_codes_left(user):
     return StaticToken.objects.filter(device__user=user).count()
 
 
+@transaction.atomic
 def forget_second_step(user):
     """Remove the user's authenticator app and recovery codes (a lost phone): they set up a
-    new app at their next login. Returns how many apps and unused codes there were."""
-    _, apps = TOTPDevice.objects.filter(user=user).delete()
+    new app at their next login. Returns how many apps were set up and codes unused."""
+    apps = TOTPDevice.objects.filter(user=user)
+    confirmed = apps.filter(confirmed=True).count()
+    apps.delete()
     _, codes = StaticDevice.objects.filter(user=user).delete()
-    return apps.get(TOTPDevice._meta.label, 0), codes.get(StaticToken._meta.label, 0)
+    return confirmed, codes.get(StaticToken._meta.label, 0)
 
 
 @transaction.atomic

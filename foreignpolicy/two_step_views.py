@@ -119,8 +119,13 @@ def verify(request, site):
             if isinstance(device, StaticDevice):
                 say_recovery_codes_left(request, recovery_codes_left(user))
             return HttpResponseRedirect(next_address(request))
-    context = {**site.each_context(request), "title": gettext("Two-step verification"), "form": form}
-    return render(request, "admin/foreignpolicy/two_step/verify.html", {**context, "next": next_address(request)})
+    context = {
+        **site.each_context(request),
+        "title": gettext("Two-step verification"),
+        "form": form,
+        "next": next_address(request),
+    }
+    return render(request, "admin/foreignpolicy/two_step/verify.html", context)
 
 
 def say_recovery_codes_left(request, count):

@@ -74,7 +74,7 @@ MIDDLEWARE = [
 # Staff login (docs/security.md, "Staff login"): django-axes locks out repeated failed logins;
 # django-otp asks staff for a second step, a code from an authenticator app or a recovery code.
 INSTALLED_APPS += ["axes", "django_otp", "django_otp.plugins.otp_totp", "django_otp.plugins.otp_static"]
-# The second step's state comes from the session, and with the user.
+# Right after the user is read from the session: django-otp adds whether they passed the second step.
 MIDDLEWARE.insert(
     MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
     "django_otp.middleware.OTPMiddleware",
