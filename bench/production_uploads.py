@@ -480,6 +480,9 @@ def main():
         "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{DATABASE}",
         "ALLOWED_HOSTS": "127.0.0.1",
         "HUEY_SQLITE_PATH": str(folder / "huey.sqlite3"),
+        # It measures uploads: the bench account logs in by password alone (the second step is
+        # tested in tests/foreignpolicy/test_two_step.py and test_scale_out.py).
+        "OTP_REQUIRED": "false",
         "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
     }
     processes = Processes(folder)

@@ -1,6 +1,8 @@
 """The admin shared by the three apps: who changed what, publishing in bulk, and the
 reference vocabularies."""
 
+from axes import admin as axes_admin
+from axes.models import AccessAttempt, AccessLog
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
@@ -445,3 +447,30 @@ class ImportRecordAdmin(admin.ModelAdmin):
         record = self.get_object(request, object_id)
         can_undo = bool(record) and not refusal_for(record) and self.has_undo_permission(request, record)
         return super().change_view(request, object_id, form_url, {**(extra_context or {}), "can_undo": can_undo})
+
+
+class SuperusersOnly:
+    """Who tried to log in, and from where, is for superusers alone, whatever a role may hold."""
+
+    def has_module_permission(self, request):
+        return request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+
+# Deleting a failed attempt unlocks what it locked (docs/security.md, "Staff login").
+@admin.register(AccessAttempt)
+class AccessAttemptAdmin(SuperusersOnly, axes_admin.AccessAttemptAdmin):
+    pass
+
+
+@admin.register(AccessLog)
+class AccessLogAdmin(SuperusersOnly, axes_admin.AccessLogAdmin):
+    pass

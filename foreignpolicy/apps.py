@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
 from django.utils.translation import gettext_lazy as _
 
 
@@ -10,3 +11,11 @@ class ForeignPolicyConfig(AppConfig):
         from . import page_cache
 
         page_cache.connect_signals()
+
+
+class StaffAdminConfig(admin_apps.AdminConfig):
+    """Django's admin, with `admin.site` the site that asks staff for the second step."""
+
+    # Not this package's own configuration.
+    default = False
+    default_site = "foreignpolicy.admin_site.StaffAdminSite"

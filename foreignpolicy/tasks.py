@@ -1,5 +1,7 @@
 """The worker's tasks (Huey; `python manage.py run_huey` finds them here), and starting a job."""
 
+from axes.handlers.proxy import AxesProxyHandler
+from django.conf import settings
 from django.db import transaction
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
@@ -15,6 +17,12 @@ def run_file_job(job_id):
 @db_periodic_task(crontab(minute="*/30"))
 def delete_expired_file_jobs():
     jobs.delete_expired()
+
+
+@db_periodic_task(crontab(hour="4", minute="10"))
+def delete_old_logins():
+    # axes records every staff login (its admin's "Access logs") and keeps them for ever.
+    AxesProxyHandler.reset_logs(age_days=settings.LOGIN_LOG_KEPT_DAYS)
 
 
 def start(job, *, inline):

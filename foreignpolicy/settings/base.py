@@ -2,6 +2,7 @@
 the environment (see README, "Configuration")."""
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -33,7 +34,8 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Django's admin on a site that asks staff for the second step (foreignpolicy/admin_site.py).
+    "foreignpolicy.apps.StaffAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -111,6 +113,37 @@ PERMISSIONS_POLICY = {
         "xr-spatial-tracking",
     )
 }
+
+# Staff login (docs/security.md, "Staff login"): django-axes locks out repeated failed logins;
+# django-otp asks staff for a second step, a code from an authenticator app or a recovery code.
+INSTALLED_APPS += ["axes", "django_otp", "django_otp.plugins.otp_totp", "django_otp.plugins.otp_static"]
+# Right after the user is read from the session: django-otp adds whether they passed the second step.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+    "django_otp.middleware.OTPMiddleware",
+)
+# Last, as axes asks: it turns a login refused for a lockout into the lockout page.
+MIDDLEWARE.append("axes.middleware.AxesMiddleware")
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("LOGIN_LOCKOUT_MINUTES", "15")))
+# Either locks: that many failures for one username from any addresses (an attack spread over
+# many machines), or from one address whatever the usernames (one machine trying many accounts).
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# A success does not wipe the count: else one's own account would reset an address's failures.
+AXES_RESET_ON_SUCCESS = False
+AXES_LOCKOUT_CALLABLE = "foreignpolicy.lockout.lockout_response"
+# The attempts' admin is registered by foreignpolicy/admin.py, for superusers only.
+AXES_ENABLE_ADMIN = False
+# Who logged in, from where and when, kept this long (foreignpolicy.tasks.delete_old_logins).
+LOGIN_LOG_KEPT_DAYS = int(os.environ.get("LOGIN_LOG_KEPT_DAYS", "365"))
+# Named on the lockout page as whom to ask, e.g. "the web team, web@cancilleria.example".
+STAFF_HELP_CONTACT = os.environ.get("STAFF_HELP_CONTACT", "")
+# Every staff member passes the second step; when off, only those who set one up.
+OTP_REQUIRED = env_bool("OTP_REQUIRED", False)
+OTP_TOTP_ISSUER = "foreignpolicy"
+# The device admins never show a secret: an authenticator's key or the recovery codes.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 ROOT_URLCONF = "foreignpolicy.urls"
 WSGI_APPLICATION = "foreignpolicy.wsgi.application"

@@ -34,3 +34,19 @@ SILENCED_SYSTEM_CHECKS = [
 ]
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+
+# Staff login (docs/security.md, "Staff login"): staff pass the second step unless
+# OTP_REQUIRED=false, and lockouts count the address the proxy saw.
+OTP_REQUIRED = env_bool("OTP_REQUIRED", True)
+AXES_CLIENT_IP_CALLABLE = "foreignpolicy.lockout.forwarded_client_address"
+_SECOND_STEP = {"django_otp", "django_otp.plugins.otp_totp", "django_otp.plugins.otp_static"}
+if OTP_REQUIRED and not (
+    set(INSTALLED_APPS) >= _SECOND_STEP and "django_otp.middleware.OTPMiddleware" in MIDDLEWARE  # noqa: F405
+):
+    raise ImproperlyConfigured(
+        "OTP_REQUIRED needs django_otp, its otp_totp and otp_static apps and its OTPMiddleware installed."
+    )
+if not ("axes" in INSTALLED_APPS and "axes.middleware.AxesMiddleware" in MIDDLEWARE):  # noqa: F405
+    raise ImproperlyConfigured("Login protection needs the axes app and its AxesMiddleware installed.")
+if AXES_FAILURE_LIMIT < 1 or AXES_COOLOFF_TIME.total_seconds() <= 0:  # noqa: F405
+    raise ImproperlyConfigured("LOGIN_FAILURE_LIMIT and LOGIN_LOCKOUT_MINUTES must be at least 1.")

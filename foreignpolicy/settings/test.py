@@ -8,3 +8,5 @@ STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.s
 HUEY = {"name": "foreignpolicy-test", "huey_class": "huey.MemoryHuey", "immediate": True, "results": False}
 # Pages and the version in this process's memory, emptied before each test (tests/conftest.py).
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "tests"}}
+# Staff log in with their password alone unless a test asks for the second step.
+OTP_REQUIRED = False

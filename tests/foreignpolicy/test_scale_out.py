@@ -31,6 +31,7 @@ from django.urls import reverse
 from agreements.models import Agreement
 from bench import cluster
 from foreignpolicy.models import FileJob
+from foreignpolicy.two_step import authenticator_to_confirm, confirm_authenticator
 
 SITE = "cancilleria.test"
 # Redis databases that nothing else in the project uses; the cache's is emptied first.
@@ -43,6 +44,7 @@ CSV = (
 ).encode()
 IMPORT = reverse("admin:agreements_agreement_import")
 CHANGELIST = reverse("admin:agreements_agreement_changelist")
+SECOND_STEP = reverse("admin:two_step")
 LIST = "/en/agreements/"
 INLINE_MAX_BYTES = 1000
 ROWS = 40
@@ -150,23 +152,27 @@ def servers(running_cluster, transactional_db, django_db_serialized_rollback):
 @pytest.fixture
 def staff(servers, django_user_model):
     """A superuser whose password the servers can check (the test settings hash with MD5,
-    which production does not accept)."""
+    which production does not accept), with an authenticator app and a recovery code for
+    production's second step."""
     password = secrets.token_urlsafe(12)
     hasher = PBKDF2PasswordHasher()
-    django_user_model.objects.create(
+    user = django_user_model.objects.create(
         username="staff", is_staff=True, is_superuser=True, password=hasher.encode(password, hasher.salt())
     )
-    return "staff", password
+    recovery_codes = confirm_authenticator(authenticator_to_confirm(user))
+    return "staff", password, recovery_codes[0]
 
 
 def logged_in(port, staff):
     browser = Browser()
-    username, password = staff
+    username, password, recovery_code = staff
     browser.get(port, "/admin/login/")
-    status, _headers, _page = browser.post(
+    status, headers, _page = browser.post(
         port, "/admin/login/?next=/admin/", {"username": username, "password": password, "next": "/admin/"}
     )
-    assert status == 302 and "sessionid" in browser.cookies, f"logging in on the server on {port} failed"
+    assert (status, headers["Location"]) == (302, f"{SECOND_STEP}?next=%2Fadmin%2F"), f"no password on {port}"
+    status, headers, _page = browser.post(port, SECOND_STEP, {"code": recovery_code, "next": "/admin/"})
+    assert (status, headers["Location"]) == (302, "/admin/"), f"no second step on the server on {port}"
     return browser
 
 
