@@ -1,14 +1,16 @@
 """Opening a backup within limits, before anything is written.
 
-A backup may come from anywhere (a copy, a mail), so it is read as a hostile file: its
-table of contents is counted before zipfile reads it; its manifest must list exactly the
-files a backup holds, under their own names, and the archive must hold exactly those
-(nothing is ever unpacked to disk, so a name such as "../x" is only refused, never
-followed); and each file is checked, against the limits of an imported file, before and
-while it is read: packed as `backup` packs, unpacking to no more than the archive says
-(zipfile stops there and checks the checksum), nor to more than
-IMPORT_MAX_XLSX_UNPACKED_BYTES, nor, past its first megabyte, to more than 100 times its
-packed size (a zip bomb). Its rows are read as any imported file is (IMPORT_MAX_*).
+A backup may come from anywhere (a copy, a mail), so it is read as a hostile file:
+- its table of contents is counted (at most MAX_FILES) before zipfile reads it;
+- its manifest must list exactly the files a backup holds, under their own names, and
+  the archive must hold exactly those. Nothing is ever unpacked to disk: a name such as
+  "../x" is refused, never followed;
+- before any file is read, each must be packed as `backup` packs (Deflate or stored, not
+  encrypted) and declare that it unpacks to at most IMPORT_MAX_XLSX_UNPACKED_BYTES, nor,
+  past its first megabyte, to more than 100 times its packed size (a zip bomb; the rule
+  the .xlsx reader follows);
+- while a file is read, zipfile stops at the size it declared and checks its checksum,
+  and its rows are read as any imported file is (IMPORT_MAX_*, docs/csv-format.md).
 """
 
 import json
@@ -140,30 +142,33 @@ def count_contents(file, path):
 
 def unpacked(info, archive, limit):
     """The bytes of one file of the archive, checked before and while it is unpacked."""
-    name = info.filename
-    if info.flag_bits & 0x1 or info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-        message = _("“%(file)s” is encrypted, or packed in a way manage.py backup never packs.")
-        raise BackupProblem([message % {"file": name}])
-    if info.file_size > limit:
-        message = _(
-            "“%(file)s” unpacks to %(size)s, more than the %(limit)s a file of a backup may hold "
-            "(IMPORT_MAX_XLSX_UNPACKED_BYTES)."
-        )
-        raise BackupProblem(
-            [message % {"file": name, "size": filesizeformat(info.file_size), "limit": filesizeformat(limit)}]
-        )
-    if info.file_size > XLSX_RATIO_GRACE and info.file_size > XLSX_MAX_RATIO * max(info.compress_size, 1):
-        message = _(
-            "“%(file)s” unpacks to more than %(ratio)d times its packed size, which no CSV file does: it is made "
-            "to exhaust the server (a “zip bomb”). Nothing was read."
-        )
-        raise BackupProblem([message % {"file": name, "ratio": XLSX_MAX_RATIO}])
+    problem = packing_problem(info, limit)
+    if problem:
+        raise BackupProblem([problem])
     try:
         with archive.open(info) as member:
             return b"".join(iter(lambda: member.read(CHUNK), b""))
     except (zipfile.BadZipFile, EOFError, zlib.error, OSError) as error:
         message = _("“%(file)s” is damaged: its bytes are not those the archive lists for it.")
-        raise BackupProblem([message % {"file": name}]) from error
+        raise BackupProblem([message % {"file": info.filename}]) from error
+
+
+def packing_problem(info, limit):
+    """What is wrong with how a file of the archive is packed, from the archive's table
+    of contents alone; None when nothing is."""
+    name = info.filename
+    if info.flag_bits & 0x1 or info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+        return _("“%(file)s” is encrypted, or packed in a way manage.py backup never packs.") % {"file": name}
+    if info.file_size > limit:
+        message = _("“%(file)s” unpacks to %(size)s, more than the %(limit)s one file of a backup may hold.")
+        return message % {"file": name, "size": filesizeformat(info.file_size), "limit": filesizeformat(limit)}
+    if info.file_size > XLSX_RATIO_GRACE and info.file_size > XLSX_MAX_RATIO * max(info.compress_size, 1):
+        message = _(
+            "“%(file)s” unpacks to more than %(ratio)d times its packed size, which no CSV file does: it is made "
+            "to exhaust the server (a “zip bomb”). Nothing was read."
+        )
+        return message % {"file": name, "ratio": XLSX_MAX_RATIO}
+    return None
 
 
 def read_manifest(archive):
@@ -197,6 +202,11 @@ def read_manifest(archive):
     problems = listing_problems(manifest["files"]) + contents_problems(names, manifest["files"])
     if problems:
         raise BackupProblem(problems)
+    # Every file checked before any is read: a bomb in the last file stops the restore before the first.
+    limit = settings.IMPORT_MAX_XLSX_UNPACKED_BYTES
+    problems = [packing_problem(archive.getinfo(item["name"]), limit) for item in manifest["files"]]
+    if any(problems):
+        raise BackupProblem(list(filter(None, problems)))
     return manifest
 
 
