@@ -18,6 +18,7 @@ from django.core.management.base import CommandError
 from django.db import connection
 from django.db.migrations.recorder import MigrationRecorder
 from django.template.defaultfilters import filesizeformat
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from reversion.models import Version
 
@@ -375,6 +376,31 @@ def test_a_kind_without_records_has_a_file_of_its_header_alone_and_restores(tmp_
     out, _err = run("restore", str(path))
     assert "events.csv: no records" in out.splitlines()
     assert exports(client, tmp_path) == before
+
+
+def test_a_backup_reads_in_a_number_of_queries_that_does_not_grow_with_the_records(db):
+    from foreignpolicy.backups.writing import write_backup
+
+    def queries():
+        with CaptureQueriesContext(connection) as captured:
+            write_backup(io.BytesIO())
+        return len(captured)
+
+    def records(count):
+        unit = DirectorateFactory(parent=DirectorateFactory())
+        for agreement in AgreementFactory.create_batch(count, directorate=unit):
+            agreement.topics.add(Topic.objects.get(slug="trade"))
+            agreement.countries.add(Country.objects.get(code="CL"))
+            event = EventFactory(country_id="CL")
+            event.agreements.add(agreement)
+            event.directorates.add(unit)
+            event.organisations.add(Organisation.objects.get(slug="eu"))
+
+    records(3)
+    queries()  # the record kinds' content types, read once and kept
+    few = queries()
+    records(300)
+    assert queries() == few
 
 
 # Writing the file
