@@ -29,11 +29,11 @@ def restore_backup(path, account, progress=None):
     transaction, so that a refused restore makes no account either. `progress(rows)` may
     give a progress callback for a file of that many rows. Raises BackupProblem."""
     with opened(path) as backup:
-        refusals = readiness_problems()
-        if refusals:
-            raise BackupProblem(refusals)
         try:
             with transaction.atomic():
+                refusals = readiness_problems()
+                if refusals:
+                    raise BackupProblem(refusals)
                 report = [restore_vocabulary(backup, vocabulary) for vocabulary in VOCABULARIES]
                 user = account()
                 for kind in RECORD_KINDS:

@@ -15,7 +15,7 @@ import pytest
 from django.apps import apps
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.db.migrations.recorder import MigrationRecorder
 from django.template.defaultfilters import filesizeformat
 from django.test.utils import CaptureQueriesContext
@@ -689,3 +689,13 @@ def test_a_restore_into_a_database_not_fully_migrated_is_refused(backup):
     messages, _reason = refusal("restore", str(backup))
     assert messages == ["The database is not fully migrated: run “python manage.py migrate” first."]
     assert not Directorate.objects.exists()
+
+
+def test_a_write_the_database_refuses_is_a_message_and_nothing_is_written(backup, monkeypatch):
+    def refuse(*args, **kwargs):
+        raise DatabaseError("could not extend file: No space left on device")
+
+    monkeypatch.setattr(PreviousSlug.objects, "bulk_create", refuse)
+    assert refused_restore(backup) == [
+        "The database refused the restore, and nothing was written: could not extend file: No space left on device"
+    ]
