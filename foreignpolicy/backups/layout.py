@@ -21,7 +21,7 @@ from ..registry import RESOURCES
 FORMAT = "foreignpolicy-backup"
 VERSION = 1
 MANIFEST = "manifest.json"
-# One import of 100,000 agreements keeps a worker at some 0.8 GB (docs/performance.md).
+# A restore of 300,000 agreements, three files of 100,000, peaked at 1.2 GB (make bench-backup).
 ROWS_PER_FILE = 100_000
 # A backup of 3 million agreements has some 40 files.
 MAX_FILES = 1000
