@@ -339,6 +339,17 @@ def test_a_large_kind_is_cut_into_files_that_each_fit_an_import(tmp_path, client
     assert exports(client, tmp_path) == before
 
 
+def test_no_file_of_records_holds_more_rows_than_an_import_reads(tmp_path, settings):
+    settings.IMPORT_MAX_ROWS = 2
+    AgreementFactory.create_batch(5)
+    path = tmp_path / "backup.zip"
+    run("backup", str(path))
+    listed = {
+        entry["name"]: entry["rows"] for entry in manifest_of(files_of(path))["files"] if entry["holds"] == "agreements"
+    }
+    assert listed == {"agreements.csv": 2, "agreements-2.csv": 2, "agreements-3.csv": 1}
+
+
 def test_a_file_of_records_ends_where_its_size_reaches_half_of_what_a_restore_unpacks(
     tmp_path, client, settings, monkeypatch
 ):
