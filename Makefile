@@ -7,7 +7,7 @@ INSTALLED := $(VENV)/.installed
 ADDRESS ?= 127.0.0.1:8000
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint format lock audit migrations-check messages check demo bench-import bench-import-scale bench-undo bench-uploads bench-pages bench-export bench-throughput bench-db-restart security-probe cluster clean
+.PHONY: help run test lint format lock audit migrations-check messages check demo bench-import bench-import-scale bench-undo bench-uploads bench-pages bench-export bench-backup bench-throughput bench-db-restart security-probe cluster clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -100,6 +100,10 @@ bench-pages: $(INSTALLED) ## Time the public pages with 300,000 agreements and 6
 bench-export: $(INSTALLED) ## Time export_csv, the admin export and the public download of 10,000, 100,000 and 300,000 agreements (PostgreSQL; its database is rebuilt)
 	-createdb -h 127.0.0.1 -U postgres foreignpolicy_bench_export 2>/dev/null
 	DATABASE_URL=postgres://postgres@127.0.0.1:5432/foreignpolicy_bench_export $(BIN)/python -W ignore bench/export.py
+
+bench-backup: $(INSTALLED) ## Time manage.py backup and restore of 300,000 agreements, and check every byte of the export after (PostgreSQL; its database is rebuilt)
+	-createdb -h 127.0.0.1 -U postgres foreignpolicy_bench_backup 2>/dev/null
+	DATABASE_URL=postgres://postgres@127.0.0.1:5432/foreignpolicy_bench_backup $(BIN)/python -W ignore bench/backup.py
 
 bench-throughput: $(INSTALLED) ## Requests/s of the public pages beside a trivial Django view, under gunicorn, with wrk (PostgreSQL, Redis; its database is rebuilt)
 	@command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }

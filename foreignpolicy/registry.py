@@ -5,6 +5,8 @@ Named by dotted path, so that this base package does not import the apps built o
 
 from django.utils.module_loading import import_string
 
+# In the order their references run (agreements name directorates; events name both), the
+# order in which a restore imports them.
 RESOURCES = {
     "directorates": "directorates.resources.DirectorateResource",
     "agreements": "agreements.resources.AgreementResource",

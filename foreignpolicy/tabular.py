@@ -95,6 +95,8 @@ DIMENSION_TAG = re.compile(rb"<" + PREFIX + rb"dimension(?=[\s/>])")
 SHEET_DATA_TAG = re.compile(rb"<" + PREFIX + rb"sheetData(?=[\s/>])")
 LOCAL_HEADER = struct.Struct("<4s5H3L2H")
 END_OF_DIRECTORY = struct.Struct("<4s4H2LH")
+# The record that ends a zip archive, and the comment of up to 64 KiB that may follow it.
+ZIP_TAIL_BYTES = END_OF_DIRECTORY.size + 65535
 
 
 class FileProblem(ValueError):
@@ -637,14 +639,24 @@ def _open_archive(data, limits):
 
 
 def _check_directory(data):
-    # zipfile reads the whole table of contents at once: count its entries before.
-    end = data.rfind(b"PK\x05\x06", max(0, len(data) - END_OF_DIRECTORY.size - 65535))
-    if end < 0 or end + END_OF_DIRECTORY.size > len(data):
+    directory = zip_directory(data)
+    if directory is None:
         raise _damaged()
-    fields = END_OF_DIRECTORY.unpack_from(data, end)
-    entries, directory_size = fields[4], fields[5]
+    entries, directory_size = directory
     if entries > XLSX_MAX_PARTS or directory_size > XLSX_MAX_DIRECTORY_BYTES:
         raise _too_many_parts()
+
+
+def zip_directory(tail):
+    """(entries, bytes) of a zip archive's table of contents, read from the record that
+    ends the archive, which `tail` holds (the archive's last ZIP_TAIL_BYTES, or all of it);
+    None when there is no such record. zipfile reads the whole table at once, so callers
+    count its entries before they let it."""
+    end = tail.rfind(b"PK\x05\x06", max(0, len(tail) - ZIP_TAIL_BYTES))
+    if end < 0 or end + END_OF_DIRECTORY.size > len(tail):
+        return None
+    fields = END_OF_DIRECTORY.unpack_from(tail, end)
+    return fields[4], fields[5]
 
 
 def xlsx_unpacked_size(data):
