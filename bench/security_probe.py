@@ -346,7 +346,7 @@ def backup_row():
         archive = str(Path(folder) / "backup.zip")
         code, output = manage_output("backup", archive)
         if code:
-            return ("backup and restore", f"backup failed: {output.strip()[-200:]}")
+            return ("backup and restore", f"backup failed: {' '.join(output.split())[-200:]}")
         manage_output("migrate", "--no-input", env=restored_env)
         code, output = manage_output("restore", archive, env=restored_env)
         if code:
