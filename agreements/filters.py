@@ -4,7 +4,7 @@ from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 from directorates.models import Directorate
-from foreignpolicy.filters import PartyFilter, SearchFilter, year_input
+from foreignpolicy.filters import PartyFilter, SearchFilter, YearFilter
 from foreignpolicy.models import Topic
 from foreignpolicy.text import active_language
 
@@ -44,18 +44,10 @@ class AgreementFilter(django_filters.FilterSet):
     topic = django_filters.ModelChoiceFilter(
         label=_("Topic"), field_name="topics", queryset=Topic.objects.all(), to_field_name="slug"
     )
-    signed_from = django_filters.NumberFilter(
-        label=_("Signed from (year)"), field_name="signed_on", lookup_expr="year__gte", widget=year_input()
-    )
-    signed_to = django_filters.NumberFilter(
-        label=_("Signed until (year)"), field_name="signed_on", lookup_expr="year__lte", widget=year_input()
-    )
-    in_force_from = django_filters.NumberFilter(
-        label=_("In force from (year)"), field_name="in_force_on", lookup_expr="year__gte", widget=year_input()
-    )
-    in_force_to = django_filters.NumberFilter(
-        label=_("In force until (year)"), field_name="in_force_on", lookup_expr="year__lte", widget=year_input()
-    )
+    signed_from = YearFilter(label=_("Signed from (year)"), field_name="signed_on", lookup_expr="year__gte")
+    signed_to = YearFilter(label=_("Signed until (year)"), field_name="signed_on", lookup_expr="year__lte")
+    in_force_from = YearFilter(label=_("In force from (year)"), field_name="in_force_on", lookup_expr="year__gte")
+    in_force_to = YearFilter(label=_("In force until (year)"), field_name="in_force_on", lookup_expr="year__lte")
     ordering = TitleOrderingFilter(
         label=_("Order by"),
         choices=[

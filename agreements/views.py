@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.generic import ListView
 
 from foreignpolicy.charts import bar_chart, column_chart, years_with_gaps
-from foreignpolicy.public import PAGE_SIZE, DownloadView, FilteredListView, RecordDetailView
+from foreignpolicy.public import PAGE_SIZE, DownloadView, FilteredListView, PagedMixin, RecordDetailView
 
 from .filters import AgreementFilter
 from .models import Agreement, AgreementStatus
@@ -46,23 +46,31 @@ class AgreementDownloadView(DownloadView):
 
 
 class InForceForm(forms.Form):
-    on = forms.DateField(label=_("In force on"), widget=forms.DateInput(attrs={"type": "date"}))
+    on = forms.DateField(label=_("In force on"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
 
-class InForceView(ListView):
-    """The agreements in force on a date the reader picks."""
+class InForceView(PagedMixin, ListView):
+    """The agreements in force on a date the reader picks, today when none."""
 
     template_name = "agreements/in_force.html"
     paginate_by = PAGE_SIZE
 
     def get_form(self):
-        return InForceForm(self.request.GET or {"on": date.today().isoformat()})
+        if not hasattr(self, "_form"):
+            self._form = InForceForm(self.request.GET or {"on": date.today().isoformat()})
+        return self._form
+
+    def query_forms(self):
+        return [self.get_form(), *super().query_forms()]
+
+    def day(self):
+        return None if self.query_errors() else self.get_form().cleaned_data["on"] or date.today()
 
     def get_queryset(self):
-        form = self.get_form()
-        day = form.cleaned_data["on"] if form.is_valid() else date.today()
-        return Agreement.objects.public().for_in_force().in_force_on(day).order_by("-in_force_on", "slug")
+        agreements = Agreement.objects.public().for_in_force()
+        if self.day() is None:
+            return agreements.none()
+        return agreements.in_force_on(self.day()).order_by("-in_force_on", "slug")
 
     def get_context_data(self, **kwargs):
-        form = self.get_form()
-        return super().get_context_data(form=form, day=form.cleaned_data["on"] if form.is_valid() else None, **kwargs)
+        return super().get_context_data(form=self.get_form(), day=self.day(), **kwargs)

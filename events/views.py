@@ -1,19 +1,25 @@
 from datetime import date
 
+from django import forms
 from django.contrib.syndication.views import Feed
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView, View
 
 from foreignpolicy.charts import bar_chart
+from foreignpolicy.filters import YearField
 from foreignpolicy.public import (
     DownloadView,
     FilteredMixin,
+    PagedMixin,
     RecordDetailView,
     active_filters,
+    invalid_query_response,
+    named_errors,
     renamed_filters_redirect,
 )
 
@@ -27,7 +33,11 @@ FEED_SIZE = 50
 TIMELINE_PAGE_SIZE = 100
 
 
-class TimelineView(FilteredMixin, TemplateView):
+class YearForm(forms.Form):
+    year = YearField(label=gettext_lazy("Year"), required=False)
+
+
+class TimelineView(PagedMixin, FilteredMixin, TemplateView):
     """Events and agreement milestones, one year at a time, grouped by month, newest first."""
 
     filterset_class = EventFilter
@@ -36,20 +46,27 @@ class TimelineView(FilteredMixin, TemplateView):
     def base_queryset(self):
         return Event.objects.public()
 
+    def get_year_form(self):
+        if not hasattr(self, "_year_form"):
+            self._year_form = YearForm(self.request.GET)
+        return self._year_form
+
+    def query_forms(self):
+        return [*super().query_forms(), self.get_year_form()]
+
     def filters(self):
         filterset = self.get_filterset()
-        return filterset.form.cleaned_data if filterset.is_bound and filterset.is_valid() else {}
+        return filterset.form.cleaned_data if filterset.is_bound else {}
 
     def get_context_data(self, **kwargs):
-        filters = self.filters()
-        events = self.filtered_queryset()
-        years = sorted(events.years() | timeline.milestone_years(filters), reverse=True)
+        # A query in error shows no year (see QueryFormsMixin).
+        years = [] if self.query_errors() else self.years()
         year = self.chosen_year(years)
         entries, page, by_label = [], None, {}
         if year:
-            year_entries = timeline.YearEntries(events, filters, year)
+            year_entries = timeline.YearEntries(self.filtered_queryset(), self.filters(), year)
             by_label = year_entries.by_label()
-            page = Paginator(year_entries, TIMELINE_PAGE_SIZE).get_page(self.request.GET.get("page"))
+            page = Paginator(year_entries, TIMELINE_PAGE_SIZE).get_page(self.page_number())
             entries = page.object_list
         months = timeline.by_month(entries)
         return super().get_context_data(
@@ -69,14 +86,15 @@ class TimelineView(FilteredMixin, TemplateView):
             **kwargs,
         )
 
+    def years(self):
+        return sorted(self.filtered_queryset().years() | timeline.milestone_years(self.filters()), reverse=True)
+
     def chosen_year(self, years):
-        try:
-            wanted = int(self.request.GET.get("year", ""))
-        except ValueError:
-            wanted = None
-        if wanted in years:
-            return wanted
-        return years[0] if years else None
+        # A year without entries (as one typed in) shows the newest that has some.
+        if not years:
+            return None
+        wanted = self.get_year_form().cleaned_data["year"]
+        return wanted if wanted in years else years[0]
 
 
 class EventDetailView(RecordDetailView):
@@ -95,6 +113,9 @@ class CalendarView(FilteredMixin, View):
     filterset_class = EventFilter
 
     def get(self, request):
+        refusal = self.refusal()
+        if refusal:
+            return refusal
         events = self.filtered_queryset().upcoming(date.today()).order_by("date", "slug")
         body = calendar.render(events, request, name=_("Foreign policy of Peru: upcoming events"))
         response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
@@ -119,15 +140,22 @@ class EventFeed(Feed):
     feed_type = PlainTextAtomFeed
 
     def __call__(self, request, *args, **kwargs):
-        return renamed_filters_redirect(request, self.filterset(request)) or super().__call__(request, *args, **kwargs)
+        filterset = self.filterset(request)
+        redirect = renamed_filters_redirect(request, filterset)
+        if redirect:
+            return redirect
+        errors = named_errors([filterset.form])
+        if errors:
+            return invalid_query_response(request, errors, reverse("events:list"))
+        return super().__call__(request, *args, **kwargs)
 
     def filterset(self, request):
         return EventFilter(request.GET or None, queryset=Event.objects.public(), request=request)
 
     def get_object(self, request):
         self.request = request
-        filterset = self.filterset(request)
-        return filterset.qs if filterset.is_bound and filterset.is_valid() else filterset.queryset
+        # __call__ answered a query in error: this one is valid.
+        return self.filterset(request).qs
 
     def title(self, events):
         return _("Foreign policy of Peru: events")

@@ -1,18 +1,30 @@
 """Filters the agreements and events lists share."""
 
+from datetime import date
 from functools import partial
 
 import django_filters
 from django import forms
+from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
-from .models import Country, Organisation
+from .models import Country, Organisation, is_slug
+from .search import SEARCH_MAX_LENGTH
+
+# The years a date can have: Python's dates, and so the dates Django reads from either
+# database, run from 1 to 9999. A year outside them cannot be compared with a date at all.
+FIRST_YEAR, LAST_YEAR = date.min.year, date.max.year
 
 
 class SearchFilter(django_filters.CharFilter):
     def __init__(self, **kwargs):
-        super().__init__(label=_("Words"), method=lambda queryset, name, value: queryset.search(value), **kwargs)
+        super().__init__(
+            label=_("Words"),
+            method=lambda queryset, name, value: queryset.search(value),
+            max_length=SEARCH_MAX_LENGTH,
+            **kwargs,
+        )
 
 
 class PartyFilter(django_filters.ChoiceFilter):
@@ -86,6 +98,32 @@ def year_input():
     return forms.NumberInput(attrs={"min": 1800, "max": 2100, "inputmode": "numeric"})
 
 
+def validate_year(value):
+    if not FIRST_YEAR <= value <= LAST_YEAR:
+        raise ValidationError(
+            _("Enter a year from %(first)s to %(last)s."), code="year", params={"first": FIRST_YEAR, "last": LAST_YEAR}
+        )
+
+
+class YearField(forms.IntegerField):
+    """A whole year a date can have (FIRST_YEAR to LAST_YEAR)."""
+
+    default_validators = [validate_year]
+
+
+class YearFilter(django_filters.NumberFilter):
+    """Records whose date `field_name` falls in a year, before it or after it (lookup_expr)."""
+
+    field_class = YearField
+
+    def __init__(self, **kwargs):
+        super().__init__(widget=year_input(), **kwargs)
+
+    def get_max_validator(self):
+        # YearField holds its own bounds.
+        return None
+
+
 class RecordSlugField(forms.CharField):
     """A record named by its slug, typed in: a list of every record as options would grow
     with the records. Only a record of `queryset` is valid; any other slug, a draft's
@@ -103,7 +141,7 @@ class RecordSlugField(forms.CharField):
         value = super().to_python(value).strip()
         if value in self.empty_values:
             return None
-        record = self.queryset.filter(slug=value).first()
+        record = self.queryset.filter(slug=value).first() if is_slug(self.queryset.model, value) else None
         if record is None:
             raise forms.ValidationError(self.error_messages["unknown"], code="unknown")
         self.chosen = record

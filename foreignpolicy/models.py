@@ -7,6 +7,7 @@ from django.conf import settings
 from django.contrib.auth import get_permission_codename
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
+from django.core.validators import slug_re
 from django.db import models
 from django.db.models import Count, Prefetch, Q
 from django.urls import reverse
@@ -114,6 +115,13 @@ def may_publish(user, model):
     """Whether a user may publish, unpublish, schedule, and change or delete what is
     published, of this kind: publishers (README, "Roles")."""
     return user.has_perm(f"{model._meta.app_label}.publish_{model._meta.model_name}")
+
+
+def is_slug(model, value):
+    """Whether `value` could be the slug of a record of this kind. Only such a value is
+    looked up: a query string's NUL byte (which PostgreSQL refuses) or long text never
+    reaches the database."""
+    return len(value) <= model._meta.get_field("slug").max_length and bool(slug_re.match(value))
 
 
 def previous_slug_owners(model, slug):

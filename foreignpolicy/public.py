@@ -1,13 +1,16 @@
 """What the public pages of the three apps share: draft previews for staff, filtered lists
 whose page, downloads and feeds all start from the same FilterSet, and the downloads."""
 
+from django import forms
 from django.http import Http404, HttpResponsePermanentRedirect, StreamingHttpResponse
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.generic import DetailView, ListView, View
 
-from .models import Record, previous_slug_owners
+from .models import Record, is_slug, previous_slug_owners
 from .tabular import csv_pieces, json_pieces
 
 PAGE_SIZE = 25
@@ -43,7 +46,74 @@ class RecordDetailView(DetailView):
         return response
 
 
-class FilteredMixin:
+class QueryFormsMixin:
+    """A page whose query string forms read (query_forms()). A value in error answers 400:
+    the page, with each error beside its field and a summary naming them (`query_errors`),
+    and no rows; it lists nothing the reader did not ask for."""
+
+    def query_forms(self):
+        return []
+
+    def query_errors(self):
+        return named_errors(self.query_forms())
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(query_errors=self.query_errors(), **kwargs)
+
+    def render_to_response(self, context, **response_kwargs):
+        if context["query_errors"]:
+            response_kwargs["status"] = 400
+        return super().render_to_response(context, **response_kwargs)
+
+
+class PageForm(forms.Form):
+    page = forms.IntegerField(label=gettext_lazy("Page"), min_value=1, required=False)
+
+
+class PagedMixin(QueryFormsMixin):
+    """A list in pages whose `page` is read as the other values of its query: a whole
+    number from 1, or the query is in error. A page past the last is the last, as
+    Paginator.get_page gives it: a link kept from a longer list still leads somewhere."""
+
+    def get_page_form(self):
+        if not hasattr(self, "_page_form"):
+            self._page_form = PageForm(self.request.GET)
+        return self._page_form
+
+    def query_forms(self):
+        return [*super().query_forms(), self.get_page_form()]
+
+    def page_number(self):
+        # A page in error lists nothing (QueryFormsMixin); the first page of nothing is empty.
+        return self.get_page_form().cleaned_data.get("page") or 1
+
+    def paginate_queryset(self, queryset, page_size):
+        # For a ListView: its own, but reading the page from the form, and with get_page.
+        paginator = self.get_paginator(
+            queryset, page_size, orphans=self.get_paginate_orphans(), allow_empty_first_page=self.get_allow_empty()
+        )
+        page = paginator.get_page(self.page_number())
+        return paginator, page, page.object_list, page.has_other_pages()
+
+
+def named_errors(forms):
+    """(label, message) of every error of the forms, in the order of their fields."""
+    return [(form[name].label, message) for form in forms for name in form.errors for message in form.errors[name]]
+
+
+def invalid_query_response(request, errors, list_url):
+    """For a download or feed whose query holds a value in error: 400, naming each error,
+    and a link to the list with the same query, whose form shows where to correct it."""
+    query = request.GET.urlencode()
+    return TemplateResponse(
+        request,
+        "invalid_query.html",
+        {"query_errors": errors, "list_url": f"{list_url}?{query}" if query else list_url},
+        status=400,
+    )
+
+
+class FilteredMixin(QueryFormsMixin):
     """Applies the app's FilterSet to the public records, as `self.filterset`."""
 
     filterset_class = None
@@ -63,11 +133,22 @@ class FilteredMixin:
             )
         return self._filterset
 
+    def query_forms(self):
+        return [self.get_filterset().form]
+
     def filtered_queryset(self):
-        filterset = self.get_filterset()
-        # An invalid value (a misspelt year, a removed party) filters nothing rather than
-        # failing: the form shows the error beside its field.
-        return filterset.qs if filterset.is_bound and filterset.is_valid() else filterset.queryset
+        # A query with a value in error selects nothing (see QueryFormsMixin): not the rows
+        # of the other filters, as if the one in error had not been asked for.
+        return self.get_filterset().qs if not self.query_errors() else self.base_queryset().none()
+
+    def refusal(self):
+        """For a download or feed: the answer to a query with a value in error, else None."""
+        errors = self.query_errors()
+        if not errors:
+            return None
+        return invalid_query_response(
+            self.request, errors, reverse(f"{self.filterset_class._meta.model._meta.app_label}:list")
+        )
 
 
 def renamed_filters_redirect(request, filterset):
@@ -80,15 +161,16 @@ def renamed_filters_redirect(request, filterset):
     for name in filterset.errors:
         chosen = filterset.filters.get(name)
         queryset = getattr(chosen, "queryset", None) or getattr(chosen, "extra", {}).get("queryset")
-        if queryset is None or not issubclass(queryset.model, Record):
+        value = query.get(name, "")
+        if queryset is None or not issubclass(queryset.model, Record) or not is_slug(queryset.model, value):
             continue
-        record = queryset.filter(pk__in=previous_slug_owners(queryset.model, query.get(name, ""))).first()
+        record = queryset.filter(pk__in=previous_slug_owners(queryset.model, value)).first()
         if record is not None:
             query[name], renamed = record.slug, True
     return HttpResponsePermanentRedirect(f"{request.path}?{query.urlencode()}") if renamed else None
 
 
-class FilteredListView(FilteredMixin, ListView):
+class FilteredListView(PagedMixin, FilteredMixin, ListView):
     paginate_by = PAGE_SIZE
 
     def get_queryset(self):
@@ -155,4 +237,4 @@ class DownloadView(FilteredMixin, View):
     resource_class = None
 
     def get(self, request, format):
-        return download_response(self.resource_class, self.filtered_queryset(), format)
+        return self.refusal() or download_response(self.resource_class, self.filtered_queryset(), format)

@@ -15,6 +15,10 @@ from django.db.models.expressions import RawSQL
 from .text import normalise
 
 _WORD = re.compile(r"\w+")
+# The longest search a reader may ask for: a title as long as the longest (300 characters)
+# fits. Each word is one more condition: on SQLite some 1,000 of them make a query too deep
+# to run at all.
+SEARCH_MAX_LENGTH = 300
 
 
 def search_text(values):

@@ -1,7 +1,9 @@
 """Pages that gather all three record kinds: home, search and topics."""
 
+from django import forms
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
 from agreements.models import Agreement, AgreementStatus
@@ -9,6 +11,8 @@ from directorates.models import Directorate
 from events.models import Event
 
 from .models import Topic, public_count
+from .public import QueryFormsMixin
+from .search import SEARCH_MAX_LENGTH
 
 LATEST_EVENTS = 6
 RESULTS_PER_KIND = 20
@@ -28,13 +32,25 @@ class HomeView(TemplateView):
         )
 
 
-class SearchView(TemplateView):
+class SearchForm(forms.Form):
+    q = forms.CharField(label=_("Words to find, in Spanish or English"), max_length=SEARCH_MAX_LENGTH, required=False)
+
+
+class SearchView(QueryFormsMixin, TemplateView):
     """One search box across directorates, agreements and events."""
 
     template_name = "search.html"
 
+    def get_form(self):
+        if not hasattr(self, "_form"):
+            self._form = SearchForm(self.request.GET)
+        return self._form
+
+    def query_forms(self):
+        return [*super().query_forms(), self.get_form()]
+
     def get_context_data(self, **kwargs):
-        query = self.request.GET.get("q", "").strip()
+        query = "" if self.query_errors() else self.get_form().cleaned_data["q"]
         results = []
         if query:
             results = [
@@ -45,7 +61,7 @@ class SearchView(TemplateView):
             results = [
                 (model._meta.verbose_name_plural, found.count(), found[:RESULTS_PER_KIND]) for model, found in results
             ]
-        return super().get_context_data(query=query, results=results, **kwargs)
+        return super().get_context_data(form=self.get_form(), query=query, results=results, **kwargs)
 
 
 class TopicView(TemplateView):

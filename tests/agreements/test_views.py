@@ -134,10 +134,13 @@ def test_pagination_keeps_the_filters(client):
 
 
 def test_an_unknown_filter_value_is_explained_not_a_server_error(client, agreements):
-    response = client.get(url("agreements:list"), {"status": "vigent", "signed_from": "soon"})
-    assert response.status_code == 200
-    assert "Select a valid choice" in response.content.decode()
-    assert "Enter a number" in response.content.decode()
+    response = client.get(url("agreements:list"), {"status": "vigent", "signed_from": "soon", "party": "CL"})
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Status: Select a valid choice" in page
+    assert "Signed from (year): Enter a whole number." in page
+    # Nothing is listed rather than what the other filters select, as if these had not been asked for.
+    assert page_slugs(response) == [] and "Peru-Chile FTA" not in page
 
 
 def test_the_csv_download_holds_exactly_the_filtered_rows_in_the_import_format(client, agreements):
