@@ -82,7 +82,10 @@ def test_the_database_compiles_no_query_just_in_time():
 
 
 def deploy_check(**env):
-    environment = {key: value for key, value in os.environ.items() if key not in {"DATABASE_URL", "DEBUG"}}
+    # The browser tests' Playwright loop sets DJANGO_ALLOW_ASYNC_UNSAFE in this process; a
+    # deployment never has it (check --deploy refuses it).
+    unwanted = {"DATABASE_URL", "DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    environment = {key: value for key, value in os.environ.items() if key not in unwanted}
     environment.update(
         env, DJANGO_SETTINGS_MODULE="foreignpolicy.settings.production", SECRET_KEY="k" * 30 + "abcdefghij" * 3
     )
