@@ -1,3 +1,6 @@
+import os
+import subprocess
+import sys
 from html.parser import HTMLParser
 
 
@@ -82,3 +85,15 @@ def settled_page_cache():
     from foreignpolicy import page_cache
 
     page_cache.current_state(None)
+
+
+def in_new_process(*arguments, without=(), **env):
+    """`python arguments…` run in the project folder, as a fresh start of the site would be:
+    with this environment minus the variables named (or begun) by `without`, plus `env`."""
+    from django.conf import settings
+
+    environment = {key: value for key, value in os.environ.items() if not key.startswith(tuple(without))}
+    environment.update(env)
+    return subprocess.run(
+        [sys.executable, *arguments], cwd=settings.BASE_DIR, env=environment, capture_output=True, text=True
+    )

@@ -48,6 +48,12 @@ INSTALLED_APPS = [
     "csp",
     "huey.contrib.djhuey",
     "reversion",
+    # Staff login (docs/security.md, "Staff login"): django-axes locks out repeated failed
+    # logins; django-otp asks staff for a second step, an authenticator's code or a recovery code.
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "foreignpolicy",
     "directorates",
     "agreements",
@@ -74,8 +80,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Right after the user is read from the session: whether they passed the second step.
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as axes asks: it turns a login refused for a lockout into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 # Everything a page loads comes from this site: no inline script, style or event handler
@@ -114,16 +124,7 @@ PERMISSIONS_POLICY = {
     )
 }
 
-# Staff login (docs/security.md, "Staff login"): django-axes locks out repeated failed logins;
-# django-otp asks staff for a second step, a code from an authenticator app or a recovery code.
-INSTALLED_APPS += ["axes", "django_otp", "django_otp.plugins.otp_totp", "django_otp.plugins.otp_static"]
-# Right after the user is read from the session: django-otp adds whether they passed the second step.
-MIDDLEWARE.insert(
-    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
-    "django_otp.middleware.OTPMiddleware",
-)
-# Last, as axes asks: it turns a login refused for a lockout into the lockout page.
-MIDDLEWARE.append("axes.middleware.AxesMiddleware")
+# Staff login: axes' backend refuses a locked-out login before the password is checked.
 AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
 AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("LOGIN_LOCKOUT_MINUTES", "15")))

@@ -7,6 +7,7 @@ import pytest
 from django.contrib.auth.models import User
 
 from agreements.models import Agreement
+from tests.browser.conftest import policy_violations
 
 pytestmark = pytest.mark.browser
 
@@ -54,8 +55,6 @@ def test_an_inline_script_is_refused_and_reported(page, site):
             body="<!doctype html><title>x</title><script>document.title = 'ran'</script>",
         ),
     )
-    from tests.browser.conftest import policy_violations
-
     page.goto("/planted/")
     assert page.title() == "x"
     assert any("Content Security Policy" in message for message in policy_violations.messages)

@@ -1,25 +1,19 @@
-import os
-import subprocess
-import sys
-
 import pytest
 from django.conf import settings
 from django.db import connection
+
+from tests.helpers import in_new_process
 
 PRINT_DATABASE = "from django.conf import settings; print(settings.DATABASES['default']['ENGINE'], settings.DEBUG)"
 
 
 def django_check(module, **env):
-    environment = {
-        key: value for key, value in os.environ.items() if key not in {"SECRET_KEY", "DATABASE_URL", "DEBUG"}
-    }
-    environment.update(env, DJANGO_SETTINGS_MODULE=module)
-    return subprocess.run(
-        [sys.executable, "-c", f"import django; django.setup(); {PRINT_DATABASE}"],
-        cwd=settings.BASE_DIR,
-        env=environment,
-        capture_output=True,
-        text=True,
+    return in_new_process(
+        "-c",
+        f"import django; django.setup(); {PRINT_DATABASE}",
+        without=("SECRET_KEY", "DATABASE_URL", "DEBUG"),
+        DJANGO_SETTINGS_MODULE=module,
+        **env,
     )
 
 
@@ -60,14 +54,10 @@ PRINT_DATABASE_OPTIONS = "from django.conf import settings; print(settings.DATAB
 
 
 def test_postgresql_connections_run_without_jit_and_keep_the_urls_own_options():
-    environment = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
-    environment["DATABASE_URL"] = "postgres://postgres@127.0.0.1:5432/foreignpolicy?options=-c%20work_mem%3D8MB"
-    result = subprocess.run(
-        [sys.executable, "-c", f"import django; django.setup(); {PRINT_DATABASE_OPTIONS}"],
-        cwd=settings.BASE_DIR,
-        env=environment,
-        capture_output=True,
-        text=True,
+    result = in_new_process(
+        "-c",
+        f"import django; django.setup(); {PRINT_DATABASE_OPTIONS}",
+        DATABASE_URL="postgres://postgres@127.0.0.1:5432/foreignpolicy?options=-c%20work_mem%3D8MB",
     )
     assert result.returncode == 0, result.stderr
     assert "'options': '-c work_mem=8MB -c jit=off'" in result.stdout
@@ -82,19 +72,18 @@ def test_the_database_compiles_no_query_just_in_time():
 
 
 def deploy_check(**env):
-    # The browser tests' Playwright loop sets DJANGO_ALLOW_ASYNC_UNSAFE in this process; a
-    # deployment never has it (check --deploy refuses it).
-    unwanted = {"DATABASE_URL", "DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE"}
-    environment = {key: value for key, value in os.environ.items() if key not in unwanted}
-    environment.update(
-        env, DJANGO_SETTINGS_MODULE="foreignpolicy.settings.production", SECRET_KEY="k" * 30 + "abcdefghij" * 3
-    )
-    return subprocess.run(
-        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=settings.BASE_DIR,
-        env=environment,
-        capture_output=True,
-        text=True,
+    return in_new_process(
+        "manage.py",
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        # The browser tests' Playwright loop sets DJANGO_ALLOW_ASYNC_UNSAFE in this process; a
+        # deployment never has it (check --deploy refuses it).
+        without=("DATABASE_URL", "DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE"),
+        DJANGO_SETTINGS_MODULE="foreignpolicy.settings.production",
+        SECRET_KEY="k" * 30 + "abcdefghij" * 3,
+        **env,
     )
 
 

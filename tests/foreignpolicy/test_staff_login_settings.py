@@ -1,10 +1,6 @@
 """Production refuses to start with staff login misconfigured (docs/security.md, "Staff login")."""
 
-import os
-import subprocess
-import sys
-
-from django.conf import settings
+from tests.helpers import in_new_process
 
 SECRET_KEY = "k" * 30 + "abcdefghij" * 3
 PRINT_LOGIN = (
@@ -15,15 +11,13 @@ PRINT_LOGIN = (
 
 def start(module, before="", **env):
     """Load the settings `module` in a new process, after running `before`."""
-    environment = {key: value for key, value in os.environ.items() if not key.startswith(("OTP_", "LOGIN_"))}
-    environment.update(env, DJANGO_SETTINGS_MODULE=module, SECRET_KEY=SECRET_KEY)
-    environment.pop("DEBUG", None)
-    return subprocess.run(
-        [sys.executable, "-c", f"{before}import django; django.setup(); {PRINT_LOGIN}"],
-        cwd=settings.BASE_DIR,
-        env=environment,
-        capture_output=True,
-        text=True,
+    return in_new_process(
+        "-c",
+        f"{before}import django; django.setup(); {PRINT_LOGIN}",
+        without=("OTP_", "LOGIN_", "DEBUG"),
+        DJANGO_SETTINGS_MODULE=module,
+        SECRET_KEY=SECRET_KEY,
+        **env,
     )
 
 
