@@ -1,26 +1,23 @@
 from pathlib import Path
 
-from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand, CommandError
-from django.utils import translation
+from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from foreignpolicy.management.base import IMPORT_ACCOUNT, LocalisedCommand, import_account
 from foreignpolicy.management.progress import progress_for
 from foreignpolicy.registry import RESOURCES, resource_for
 from foreignpolicy.tabular import FileProblem, read_table
 
-IMPORT_ACCOUNT = "import"
 
-
-class Command(BaseCommand):
+class Command(LocalisedCommand):
     help = (
         "Import directorates, agreements or events from a CSV or Excel (.xlsx) file in the documented format "
         "(docs/csv-format.md)."
     )
 
     def add_arguments(self, parser):
+        super().add_arguments(parser)
         parser.add_argument("kind", choices=sorted(RESOURCES))
         parser.add_argument("file", type=Path)
         parser.add_argument("--dry-run", action="store_true", help="Check the file and report, writing nothing.")
@@ -33,16 +30,9 @@ class Command(BaseCommand):
             "--user",
             help=f"Username recorded in the change history (default: a non-login account named “{IMPORT_ACCOUNT}”).",
         )
-        parser.add_argument(
-            "--language",
-            choices=[code for code, _name in settings.LANGUAGES],
-            default=settings.LANGUAGE_CODE,
-            help="Language of the messages (default: %(default)s).",
-        )
 
-    def handle(self, kind, file, dry_run, strict, user, language, **options):
-        with translation.override(language):
-            self.run(kind, file, dry_run, strict, self.account(user))
+    def handle(self, kind, file, dry_run, strict, user, **options):
+        self.run(kind, file, dry_run, strict, import_account(user))
 
     def run(self, kind, file, dry_run, strict, account):
         try:
@@ -73,16 +63,3 @@ class Command(BaseCommand):
             raise CommandError(f"{file.name}: {found}; " + _("nothing was imported. Correct the file and run again."))
         prefix = _("Dry run, nothing written: ") if dry_run else ""
         self.stdout.write(self.style.SUCCESS(f"{prefix}{file.name}: {result.summary()}"))
-
-    def account(self, username):
-        User = get_user_model()
-        if username:
-            try:
-                return User.objects.get(username=username)
-            except User.DoesNotExist as error:
-                raise CommandError(f"No user named “{username}”.") from error
-        account, created = User.objects.get_or_create(username=IMPORT_ACCOUNT, defaults={"is_active": False})
-        if created:
-            account.set_unusable_password()
-            account.save(update_fields=["password"])
-        return account
