@@ -57,6 +57,11 @@ class BackupProblem(Exception):
         super().__init__("\n".join(messages))
         self.messages = list(messages)
 
+    @classmethod
+    def in_file(cls, name, problems):
+        """The problems of the backup's file `name`, each message beginning with it."""
+        return cls([f"{name}: {problem}" for problem in problems])
+
 
 @dataclass(frozen=True)
 class Entry:
@@ -83,12 +88,12 @@ class Backup:
         if entry.rows == 0:
             if data != b"".join(csv_pieces(headers, [])):
                 message = _("%(manifest)s says that it holds no rows, but it holds more than its header.")
-                raise BackupProblem([f"{entry.name}: " + message % {"manifest": MANIFEST}])
+                raise BackupProblem.in_file(entry.name, [message % {"manifest": MANIFEST}])
             return None
         try:
             dataset = read_table(data, entry.name)
         except FileProblem as problem:
-            raise BackupProblem([f"{entry.name}: {problem}"]) from problem
+            raise BackupProblem.in_file(entry.name, [problem]) from problem
         problems = header_problems(dataset.headers, headers)
         if len(dataset) != entry.rows:
             message = ngettext(
@@ -98,7 +103,7 @@ class Backup:
             )
             problems.append(message % {"rows": len(dataset), "manifest": MANIFEST, "listed": entry.rows})
         if problems:
-            raise BackupProblem([f"{entry.name}: {problem}" for problem in problems])
+            raise BackupProblem.in_file(entry.name, problems)
         return dataset
 
 

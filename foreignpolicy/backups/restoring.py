@@ -63,10 +63,6 @@ def readiness_problems():
     return []
 
 
-def file_problems(entry, problems):
-    return BackupProblem([f"{entry.name}: {problem}" for problem in problems])
-
-
 def rows_by_column(dataset):
     """(spreadsheet row number, {column: cell}) for each row of a file, its cells as the
     exports wrote them before they neutralised formulas."""
@@ -91,7 +87,7 @@ def restore_vocabulary(backup, vocabulary):
             seen.setdefault(value, number)
         entries.append(made)
     if problems:
-        raise file_problems(entry, problems)
+        raise BackupProblem.in_file(entry.name, problems)
     # Nothing names an entry yet: the database holds no records.
     model.objects.all().delete()
     model.objects.bulk_create(entries)
@@ -130,7 +126,7 @@ def restore_records(backup, kind, user, source, progress):
             progress=progress(len(dataset)) if progress else None,
         )
         if result.problems:
-            raise file_problems(entry, result.problems)
+            raise BackupProblem.in_file(entry.name, result.problems)
         report.append((entry.name, result.summary()))
     return report
 
@@ -153,7 +149,7 @@ def restore_previous_slugs(backup):
         slugs += found
         problems += kind_problems
     if problems:
-        raise file_problems(entry, sorted(problems))
+        raise BackupProblem.in_file(entry.name, sorted(problems))
     PreviousSlug.objects.bulk_create(slugs)
     return entry.name, ngettext("%(count)d old address", "%(count)d old addresses", len(slugs)) % {"count": len(slugs)}
 

@@ -31,7 +31,7 @@ from foreignpolicy.backups.layout import VOCABULARIES
 from foreignpolicy.models import Country, ImportRecord, Organisation, PreviousSlug, Topic, record_links
 from foreignpolicy.partial_dates import Precision
 from tests.factories import AgreementFactory, DirectorateFactory, EventFactory
-from tests.helpers import url
+from tests.helpers import then_meanwhile, url
 
 pytestmark = pytest.mark.django_db
 
@@ -453,10 +453,8 @@ def test_a_backup_reads_the_database_as_of_one_moment_while_staff_go_on_editing(
     from foreignpolicy.backups import writing
 
     agreement = AgreementFactory(slug="edited-meanwhile")
-    write_vocabularies = writing.write_vocabularies
 
-    def then_a_publisher_adds_a_topic_to_it(archive, files):
-        write_vocabularies(archive, files)
+    def a_publisher_adds_a_topic_to_it():
         other = connection.copy()  # another connection, committing as it goes
         with other.cursor() as cursor:
             cursor.execute(
@@ -470,7 +468,7 @@ def test_a_backup_reads_the_database_as_of_one_moment_while_staff_go_on_editing(
             )
         other.close()
 
-    monkeypatch.setattr(writing, "write_vocabularies", then_a_publisher_adds_a_topic_to_it)
+    then_meanwhile(monkeypatch, writing, "write_vocabularies", a_publisher_adds_a_topic_to_it)
     path = tmp_path / "backup.zip"
     run("backup", str(path))
     assert agreement.topics.get().slug == "late"
