@@ -21,6 +21,9 @@ class AgreementListView(FilteredListView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
+        if context["query_errors"]:
+            # The page shows the form and its errors only: no chart of nothing.
+            return context
         rows = self.get_queryset()
         statuses = dict(rows.by_status())
         list_url = reverse("agreements:list")
@@ -67,10 +70,10 @@ class InForceView(PagedMixin, ListView):
         return None if self.query_errors() else self.get_form().cleaned_data["on"] or date.today()
 
     def get_queryset(self):
-        agreements = Agreement.objects.public().for_in_force()
-        if self.day() is None:
+        agreements, day = Agreement.objects.public().for_in_force(), self.day()
+        if day is None:
             return agreements.none()
-        return agreements.in_force_on(self.day()).order_by("-in_force_on", "slug")
+        return agreements.in_force_on(day).order_by("-in_force_on", "slug")
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(form=self.get_form(), day=self.day(), **kwargs)

@@ -18,8 +18,7 @@ from foreignpolicy.public import (
     PagedMixin,
     RecordDetailView,
     active_filters,
-    invalid_query_response,
-    named_errors,
+    query_refusal,
     renamed_filters_redirect,
 )
 
@@ -140,22 +139,19 @@ class EventFeed(Feed):
     feed_type = PlainTextAtomFeed
 
     def __call__(self, request, *args, **kwargs):
-        filterset = self.filterset(request)
-        redirect = renamed_filters_redirect(request, filterset)
-        if redirect:
-            return redirect
-        errors = named_errors([filterset.form])
-        if errors:
-            return invalid_query_response(request, errors, reverse("events:list"))
-        return super().__call__(request, *args, **kwargs)
-
-    def filterset(self, request):
-        return EventFilter(request.GET or None, queryset=Event.objects.public(), request=request)
+        # On the request, not on this feed, which every request shares.
+        request.event_filterset = filterset = EventFilter(
+            request.GET or None, queryset=Event.objects.public(), request=request
+        )
+        return (
+            renamed_filters_redirect(request, filterset)
+            or query_refusal(request, [filterset.form], reverse("events:list"))
+            or super().__call__(request, *args, **kwargs)
+        )
 
     def get_object(self, request):
         self.request = request
-        # __call__ answered a query in error: this one is valid.
-        return self.filterset(request).qs
+        return request.event_filterset.qs
 
     def title(self, events):
         return _("Foreign policy of Peru: events")

@@ -94,10 +94,6 @@ def party_choices(related):
     ]
 
 
-def year_input():
-    return forms.NumberInput(attrs={"min": 1800, "max": 2100, "inputmode": "numeric"})
-
-
 def validate_year(value):
     if not FIRST_YEAR <= value <= LAST_YEAR:
         raise ValidationError(
@@ -111,17 +107,13 @@ class YearField(forms.IntegerField):
     default_validators = [validate_year]
 
 
-class YearFilter(django_filters.NumberFilter):
+class YearFilter(django_filters.Filter):
     """Records whose date `field_name` falls in a year, before it or after it (lookup_expr)."""
 
     field_class = YearField
 
     def __init__(self, **kwargs):
-        super().__init__(widget=year_input(), **kwargs)
-
-    def get_max_validator(self):
-        # YearField holds its own bounds.
-        return None
+        super().__init__(widget=forms.NumberInput(attrs={"min": 1800, "max": 2100, "inputmode": "numeric"}), **kwargs)
 
 
 class RecordSlugField(forms.CharField):

@@ -134,7 +134,7 @@ class FilteredMixin(QueryFormsMixin):
         return self._filterset
 
     def query_forms(self):
-        return [self.get_filterset().form]
+        return [*super().query_forms(), self.get_filterset().form]
 
     def filtered_queryset(self):
         # A query with a value in error selects nothing (see QueryFormsMixin): not the rows
@@ -143,12 +143,15 @@ class FilteredMixin(QueryFormsMixin):
 
     def refusal(self):
         """For a download or feed: the answer to a query with a value in error, else None."""
-        errors = self.query_errors()
-        if not errors:
-            return None
-        return invalid_query_response(
-            self.request, errors, reverse(f"{self.filterset_class._meta.model._meta.app_label}:list")
+        return query_refusal(
+            self.request, self.query_forms(), reverse(f"{self.filterset_class._meta.model._meta.app_label}:list")
         )
+
+
+def query_refusal(request, forms, list_url):
+    """The 400 answer of a download or feed whose query holds a value in error, else None."""
+    errors = named_errors(forms)
+    return invalid_query_response(request, errors, list_url) if errors else None
 
 
 def renamed_filters_redirect(request, filterset):

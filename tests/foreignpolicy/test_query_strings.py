@@ -462,6 +462,26 @@ def test_a_year_no_date_can_have_downloads_nothing(client, world, name, value):
     assert f'href="{url("agreements:list")}?{name}={value}&amp;status=in_force"' in body
 
 
+@pytest.mark.parametrize("name", ["events:atom", "events:calendar", "events:download"])
+def test_an_event_feed_or_download_in_error_leads_back_to_the_timeline_with_the_same_query(client, world, name):
+    kwargs = {"format": "csv"} if name == "events:download" else {}
+    response = client.get(url(name, **kwargs), {"date_from": "2020-02-30"})
+    assert response.status_code == 400
+    assert "Content-Disposition" not in response
+    assert f'href="{url("events:list")}?date_from=2020-02-30"' in response.content.decode()
+
+
+# The options of the form's selects, six on the agreements and five on the timeline, and the
+# page cache's look at the next scheduled change (the test starts with it empty): no chart, no list.
+@pytest.mark.parametrize(("name", "queries"), [("agreements:list", 7), ("events:list", 6)])
+def test_a_list_in_error_runs_only_the_queries_of_its_forms_options(
+    client, world, name, queries, django_assert_max_num_queries
+):
+    with django_assert_max_num_queries(queries):
+        response = client.get(url(name), {"date_from": "2020-02-30", "signed_from": "0"})
+    assert response.status_code == 400
+
+
 @pytest.mark.parametrize("value", ["1", "9999"])
 def test_the_first_and_last_years_a_date_can_have_still_filter(client, world, value):
     response = client.get(url("agreements:list"), {"signed_from": value})
