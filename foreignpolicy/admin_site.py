@@ -5,12 +5,12 @@ from django.contrib import admin
 from django.urls import path
 
 from . import two_step_views
-from .two_step import awaits_second_step
+from .two_step import admitted_as_staff, awaits_second_step
 
 
 class StaffAdminSite(admin.AdminSite):
     def has_permission(self, request):
-        return super().has_permission(request) and not awaits_second_step(request.user)
+        return admitted_as_staff(request.user)
 
     def login(self, request, extra_context=None):
         # Whoever passed the password but not the second step goes on to it: from the

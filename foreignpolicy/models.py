@@ -18,6 +18,7 @@ from django.utils.translation import pgettext_lazy
 
 from .search import search, search_text
 from .text import Translated
+from .two_step import admitted_as_staff
 
 
 class PublishableQuerySet(models.QuerySet):
@@ -103,10 +104,10 @@ def public_links(model, closed=False):
 
 
 def may_preview(user, model):
-    """Whether a user may see drafts of this kind on the public site: staff with the
-    permission to view or to change it."""
+    """Whether a user may see drafts of this kind on the public site: staff, through the
+    second step of their login where they need one, with the permission to view or to change it."""
     opts = model._meta
-    return user.is_staff and any(
+    return admitted_as_staff(user) and any(
         user.has_perm(f"{opts.app_label}.{get_permission_codename(action, opts)}") for action in ("view", "change")
     )
 

@@ -48,6 +48,11 @@ def awaits_second_step(user):
     return user.is_active and user.is_staff and not is_verified(user) and second_step_required(user)
 
 
+def admitted_as_staff(user):
+    """Staff through every step of their login: what the admin and the drafts' previews ask."""
+    return user.is_active and user.is_staff and not awaits_second_step(user)
+
+
 def authenticator_to_confirm(user):
     """The app being set up: the same one until it is confirmed, so that reloading the page
     keeps the code already scanned good."""

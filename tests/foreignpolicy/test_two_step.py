@@ -16,6 +16,7 @@ from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from foreignpolicy.two_step import authenticator_to_confirm, confirm_authenticator
+from tests.factories import AgreementFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -102,6 +103,15 @@ class TestRequired:
         response = enter(client, app_code(enrolled), next_page=CHANGELIST)
         assert (response.status_code, response["Location"]) == (302, CHANGELIST)
         assert client.get(CHANGELIST).status_code == 200
+
+    def test_a_draft_is_previewed_only_after_the_second_step(self, client, enrolled):
+        draft = AgreementFactory(slug="secret-draft", title_en="Secret draft", is_published=False)
+        log_in(client)
+        assert client.get(draft.get_absolute_url()).status_code == 404
+        enter(client, app_code(enrolled))
+        response = client.get(draft.get_absolute_url())
+        assert response.status_code == 200
+        assert "Secret draft" in response.content.decode()
 
     def test_a_wrong_code_is_refused_with_a_message_and_opens_nothing(self, client, enrolled):
         log_in(client)
