@@ -23,6 +23,7 @@ from reversion.models import Version
 
 from . import jobs
 from .admin_files import FileImportExportMixin
+from .columns import TextWidget
 from .imports.undo import refusal_for, undo_import
 from .models import (
     Country,
@@ -49,7 +50,8 @@ ONLY_PUBLISHERS = _("This record is published: only a publisher can change or de
 
 
 class RecordForm(forms.ModelForm):
-    """An empty slug is derived from the title, by the same rule as an import."""
+    """An empty slug is derived from the title, and text is checked, by the same rules as
+    an import."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -67,6 +69,14 @@ class RecordForm(forms.ModelForm):
         if self._meta.model.objects.filter(slug=slug).exclude(pk=self.instance.pk).exists():
             raise ValidationError(_("“%(slug)s” is the slug of another record; choose another.") % {"slug": slug})
         return slug
+
+    def clean(self):
+        cleaned = super().clean()
+        for column in resource_for_model(self._meta.model).get_import_fields():
+            text = cleaned.get(column.attribute)
+            if isinstance(column.widget, TextWidget) and text and (problem := column.widget.markup_problem(text)):
+                self.add_error(column.attribute, problem)
+        return cleaned
 
 
 class RecordAdmin(FileImportExportMixin, admin.ModelAdmin):

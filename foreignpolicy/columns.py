@@ -13,6 +13,8 @@ its links, which a subquery lists), and writes each cell with the widget's `rend
 import functools
 import re
 from collections.abc import Callable
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import chain
@@ -188,6 +190,21 @@ class CellWidget(widgets.Widget):
 RUNNABLE = re.compile(r"<\s*(script|iframe|object|embed|style)\b|\son[a-z]+\s*=|javascript\s*:", re.IGNORECASE)
 
 
+# A restore takes text as the site stored it, even text from before these rules, which
+# every page escapes or sanitises: a backup that cannot be restored is no backup.
+restoring_stored_text = ContextVar("restoring_stored_text", default=False)
+
+
+@contextmanager
+def taking_stored_text():
+    """Text cells read as a backup stored them, without the rules for new text."""
+    token = restoring_stored_text.set(True)
+    try:
+        yield
+    finally:
+        restoring_stored_text.reset(token)
+
+
 class TextWidget(CellWidget):
     """Text as written. Nothing that could run gets in: no spreadsheet formula (a leading
     apostrophe marks one meant as text, as the exports write it), no HTML in plain text,
@@ -204,18 +221,23 @@ class TextWidget(CellWidget):
         raw = "" if value is None else str(value)
         # A formula marked as text is text, and is checked for HTML like any other.
         text = restore(raw) if raw.startswith(NEUTRALISER) else self.not_formula(raw)
-        if self.markdown and RUNNABLE.search(text):
-            raise ValueError(_("The text holds a script, an event handler or a javascript: link; remove it."))
-        if not self.markdown and (markup := markup_in(text)):
-            raise ValueError(
-                _(
-                    "The text holds HTML (“%(tag)s”); write plain text, which is shown exactly as typed. A “<” "
-                    "right before a letter, “/”, “!” or “?” starts a tag: put a space after it, or write «…» as "
-                    "quotation marks."
-                )
-                % {"tag": shorten(" ".join(markup.split()))}
-            )
+        if not restoring_stored_text.get() and (problem := self.markup_problem(text)):
+            raise ValueError(problem)
         return text
+
+    def markup_problem(self, text):
+        """What is wrong with `text` as new text of this column, or None: the rule the
+        admin's forms apply too."""
+        if self.markdown:
+            if RUNNABLE.search(text):
+                return _("The text holds a script, an event handler or a javascript: link; remove it.")
+        elif markup := markup_in(text):
+            return _(
+                "The text holds HTML (“%(tag)s”); write plain text, which is shown exactly as typed. A “<” "
+                "right before a letter, “/”, “!” or “?” starts a tag: put a space after it, or write «…» as "
+                "quotation marks."
+            ) % {"tag": shorten(" ".join(markup.split()))}
+        return None
 
     def not_formula(self, raw):
         text = super().clean(raw)

@@ -1,7 +1,8 @@
 """Restoring a backup into an empty, migrated database, in one transaction: the
 vocabularies first, each made equal to the backup's (entries staff added, labels they
 changed, entries they deleted), then the records of each kind in the order their
-references run, through the import pipeline and all its checks, then the old addresses.
+references run, through the import pipeline and its checks (text as the site stored it:
+see TextWidget), then the old addresses.
 The first file with a problem stops it, and nothing is written."""
 
 from django.contrib.contenttypes.models import ContentType
@@ -12,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from .. import tabular
-from ..columns import among
+from ..columns import among, taking_stored_text
 from ..imports.problems import Problem
 from ..imports.reading import header_name
 from ..models import PreviousSlug
@@ -117,14 +118,15 @@ def restore_records(backup, kind, user, source, progress):
         if dataset is None:
             report.append((entry.name, _("no records")))
             continue
-        result = resource.import_data(
-            dataset,
-            dry_run=False,
-            use_transactions=True,
-            user=user,
-            file_name=source + entry.name,
-            progress=progress(len(dataset)) if progress else None,
-        )
+        with taking_stored_text():
+            result = resource.import_data(
+                dataset,
+                dry_run=False,
+                use_transactions=True,
+                user=user,
+                file_name=source + entry.name,
+                progress=progress(len(dataset)) if progress else None,
+            )
         if result.problems:
             raise BackupProblem.in_file(entry.name, result.problems)
         report.append((entry.name, result.summary()))

@@ -129,6 +129,34 @@ def test_an_empty_slug_is_made_from_the_title_as_an_import_would(admin_client):
     assert "“cumbre-de-las-americas” is the slug of another record; choose another." in response.content.decode()
 
 
+@pytest.mark.parametrize(
+    ("field", "text", "message"),
+    [
+        ("title_en", '<img/src="x"/onerror=alert(2)>', 'The text holds HTML (“<img/src="x"/onerror=alert(2)>”)'),
+        ("summary_es", "Cumbre <svg/onload=alert(1)>", "The text holds HTML (“<svg/onload=alert(1)>”)"),
+        ("location", "Lima <b>", "The text holds HTML (“<b>”)"),
+    ],
+)
+def test_the_change_form_refuses_html_in_plain_text_as_an_import_does(admin_client, field, text, message):
+    data = {"title_es": "Cumbre de las Américas", "date": "2018-04-13", "date_precision": "day"}
+    data.update(type=EventFactory.build().type.pk, end_date_precision="day", **{field: text})
+    response = admin_client.post(reverse("admin:events_event_add"), data)
+    assert response.status_code == 200
+    assert message in response.context["adminform"].form.errors[field][0]
+    assert not Event.objects.exists()
+
+
+def test_the_change_form_refuses_a_script_in_markdown_and_takes_the_rest(admin_client):
+    url = reverse("admin:directorates_directorate_add")
+    data = {"name_en": "Ocean unit", "acronym": "DOC", "position": 0, "body_en": "<script>alert(1)</script>"}
+    response = admin_client.post(url, data)
+    errors = response.context["adminform"].form.errors
+    assert errors["body_en"] == ["The text holds a script, an event handler or a javascript: link; remove it."]
+    response = admin_client.post(url, {**data, "body_en": "A **list** < of <b>bold</b> things"})
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    assert Directorate.objects.get().body_en == "A **list** < of <b>bold</b> things"
+
+
 def test_an_organisation_acronym_may_not_be_a_country_code(admin_client):
     response = admin_client.post(
         reverse("admin:foreignpolicy_organisation_add"),

@@ -61,7 +61,8 @@ def refusal(*args):
 def content():
     """The demo, and what staff do to a site: vocabulary entries added, renamed and
     deleted, drafts and published records linked both ways, dates at every precision,
-    texts in one language or both, a scheduled publication and a renamed record."""
+    texts in one language or both, a scheduled publication and a renamed record, and text
+    stored before the import and the admin refused markup in it."""
     call_command("load_demo", stdout=StringIO())
     ocean = Topic.objects.create(slug="ocean-affairs", name_en="Ocean affairs", name_es="Asuntos oceánicos", position=3)
     Topic.objects.filter(slug="trade").update(name_en="Trade and investment", name_es="Comercio e inversiones")
@@ -87,6 +88,7 @@ def content():
         parent=Directorate.objects.get(slug="economic-affairs"),
         is_published=False,
         body_es="- una lista\n- de dos líneas",
+        body_en="Stored before scripts were refused: <script>alert(1)</script>",
         position=4,
     )
     unit.topics.add(ocean)
@@ -120,6 +122,7 @@ def content():
         end_date=date(2025, 11, 30),
         location="Lima",
         country=chile,
+        summary_en='Stored before HTML was refused: <img/src="x"/onerror=alert(2)>',
     )
     summit.agreements.add(pact, draft, Agreement.objects.get(slug="peru-chile-fta"))
     summit.directorates.add(unit)
