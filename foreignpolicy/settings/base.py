@@ -133,6 +133,9 @@ AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("LOGIN_LOCKOUT_MINUTES"
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 # A success does not wipe the count: else one's own account would reset an address's failures.
 AXES_RESET_ON_SUCCESS = False
+# Each attempt while locked starts the wait again, so that guessing on through the lock gains
+# nothing; the lockout page says so. Axes' default, set here because the page relies on it.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = True
 AXES_LOCKOUT_CALLABLE = "foreignpolicy.lockout.lockout_response"
 # The attempts' admin is registered by foreignpolicy/admin.py, for superusers only.
 AXES_ENABLE_ADMIN = False

@@ -5,6 +5,7 @@ import io
 from datetime import timedelta
 
 import pytest
+import time_machine
 from axes.models import AccessAttempt, AccessLog
 from django.core.management import call_command
 from django.urls import reverse
@@ -55,6 +56,19 @@ def test_once_locked_even_the_right_password_does_not_log_in(client, adviser):
     response = log_in(client, "adviser", PASSWORD)
     assert response.status_code == 429
     assert client.get(INDEX).status_code == 302  # back to the login: not logged in
+
+
+def test_each_attempt_while_locked_starts_the_wait_again_and_the_lock_ends_after_it(client, adviser):
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        fail(client, 5)
+    for minutes in (10, 20):
+        with time_machine.travel(start + timedelta(minutes=minutes), tick=False):
+            assert log_in(client, "adviser", PASSWORD).status_code == 429
+    with time_machine.travel(start + timedelta(minutes=34), tick=False):
+        assert log_in(client, "adviser", PASSWORD).status_code == 429
+    with time_machine.travel(start + timedelta(minutes=50), tick=False):
+        assert log_in(client, "adviser", PASSWORD).status_code == 302
 
 
 @pytest.mark.parametrize(
