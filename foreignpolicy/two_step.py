@@ -98,12 +98,12 @@ def forget_second_step(user):
 
 @transaction.atomic
 def device_accepting(user, code):
-    """The user's device that accepts `code` (used up by it), or None.
+    """The user's device that accepts `code` (as CodeForm cleans it: no spaces, lower case),
+    used up by it, or None.
 
     Six digits are for the authenticator app, anything else for the recovery codes: each
     code is checked by one device only, so that a wrong one slows down that device alone.
     """
-    code = "".join(code.split()).lower()
     kind = TOTPDevice if len(code) == 6 and code.isdigit() else StaticDevice
     for device in kind.objects.devices_for_user(user, confirmed=True).select_for_update():
         refuse_when_throttled(device)
@@ -117,7 +117,7 @@ def confirms(device, code):
     with transaction.atomic():
         device = TOTPDevice.objects.select_for_update().get(pk=device.pk)
         refuse_when_throttled(device)
-        return device.verify_token("".join(code.split()))
+        return device.verify_token(code)
 
 
 def refuse_when_throttled(device):

@@ -2,13 +2,13 @@
 setting up an authenticator app, and the recovery codes."""
 
 from base64 import b32encode
-from functools import wraps
 from urllib.parse import urlencode
 
 import segno
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.views import LogoutView, redirect_to_login
+from django.contrib.admin.views.decorators import staff_member_required
+from django.contrib.auth.views import LogoutView
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse, reverse_lazy
@@ -45,6 +45,10 @@ class CodeForm(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "autofocus": True, "spellcheck": "false"}),
     )
 
+    def clean_code(self):
+        # Apps show the code in groups, and recovery codes are read off paper: spaces and case aside.
+        return "".join(self.cleaned_data["code"].split()).lower()
+
 
 def next_address(request):
     """Where to go once through: the `next` the login page was given, if it is ours."""
@@ -66,14 +70,7 @@ def second_step_redirect(request):
 
 def for_staff(view):
     """For whoever passed the password as staff, before or after the second step."""
-
-    @wraps(view)
-    def guarded(request, site):
-        if not (request.user.is_active and request.user.is_staff):
-            return redirect_to_login(request.get_full_path(), reverse("admin:login"))
-        return view(request, site)
-
-    return never_cache(sensitive_post_parameters("code")(guarded))
+    return never_cache(sensitive_post_parameters("code")(staff_member_required(view, login_url="admin:login")))
 
 
 def checked(form, check, wrong):

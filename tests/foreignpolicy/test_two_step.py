@@ -146,7 +146,7 @@ class TestRequired:
     def test_a_recovery_code_logs_in_once_and_only_once(self, client, enrolled):
         code = enrolled.codes[0]
         log_in(client)
-        response = enter(client, code.upper())
+        response = enter(client, f" {code[:4].upper()} {code[4:]}")  # as read off paper
         assert response.status_code == 302
         assert said(response) == [
             "You logged in with a recovery code, which no longer works. 9 recovery codes are left."
@@ -176,8 +176,10 @@ class TestRequired:
         assert " ".join(re.findall(r"<code class=\"two-step-secret\">([A-Z2-7 ]+)</code>", page)).replace(" ", "")
         assert client.get(CHANGELIST).status_code == 302  # nothing before the app is confirmed
 
-        response = enter(client, app_code(adviser, confirmed=False), page=SET_UP, next_page=CHANGELIST)
+        code = app_code(adviser, confirmed=False)
+        response = enter(client, f"{code[:3]} {code[3:]}", page=SET_UP, next_page=CHANGELIST)  # as apps show it
         assert response.status_code == 302 and response["Location"].startswith(RECOVERY_CODES)
+        assert said(response) == ["Two-step verification is on: log in with your password and a code."]
         device.refresh_from_db()
         assert device.confirmed
         codes_page = client.get(response["Location"]).content.decode()
