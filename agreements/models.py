@@ -39,8 +39,17 @@ class AgreementStatus(models.Model):
     def __str__(self):
         return self.name
 
+    # Spellings an import accepts besides the code and the names: the 2022 book's wording.
+    OTHER_SPELLINGS = {SIGNED: ["About to enter into force", "Suscrito, por entrar en vigencia"]}
+
     def lookup_keys(self):
-        return [self.code, self.code.replace("_", "-"), self.name_en, self.name_es]
+        return [
+            self.code,
+            self.code.replace("_", "-"),
+            self.name_en,
+            self.name_es,
+            *self.OTHER_SPELLINGS.get(self.code, []),
+        ]
 
     @property
     def export_key(self):

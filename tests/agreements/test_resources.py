@@ -68,7 +68,10 @@ def test_vocabulary_values_match_slug_or_either_name_ignoring_case_and_accents(i
         ("in_force", "in_force"),
         ("Vigente", "in_force"),
         ("in force", "in_force"),
-        ("Suscrito, por entrar en vigencia", "signed"),
+        ("Suscrito, no vigente", "signed"),
+        ("Signed, not in force", "signed"),
+        ("Suscrito, por entrar en vigencia", "signed"),  # the 2022 book's wording
+        ("about to enter into force", "signed"),
         ("EN NEGOCIACION", "under_negotiation"),
         ("No longer in force", "terminated"),
     ],

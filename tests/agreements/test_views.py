@@ -208,7 +208,7 @@ def test_the_charts_follow_the_filters_and_have_a_table(client, agreements):
     years = {bar.label: bar.value for bar in response.context["year_chart"]["bars"]}
     assert years["2006"] == 1 and years["2010"] == 1 and sum(years.values()) == 2
     statuses = {bar.label: bar.value for bar in response.context["status_chart"]["bars"]}
-    assert statuses == {"Under negotiation": 0, "About to enter into force": 0, "In force": 2, "No longer in force": 0}
+    assert statuses == {"Under negotiation": 0, "Signed, not in force": 0, "In force": 2, "No longer in force": 0}
     page = response.content.decode()
     assert "<svg" in page and "<table" in page and '<th scope="row">2006</th>' in page
 

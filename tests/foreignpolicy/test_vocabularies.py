@@ -1,4 +1,7 @@
+from importlib import import_module
+
 import pytest
+from django.apps import apps
 
 from agreements.models import AgreementStatus, AgreementType
 from events.models import EventType
@@ -10,7 +13,7 @@ pytestmark = pytest.mark.django_db
 def test_the_four_agreement_statuses_are_installed_with_fixed_codes():
     assert list(AgreementStatus.objects.values_list("code", "name_en", "name_es")) == [
         ("under_negotiation", "Under negotiation", "En negociación"),
-        ("signed", "About to enter into force", "Suscrito, por entrar en vigencia"),
+        ("signed", "Signed, not in force", "Suscrito, no vigente"),
         ("in_force", "In force", "Vigente"),
         ("terminated", "No longer in force", "Sin vigencia"),
     ]
@@ -50,3 +53,14 @@ def test_every_iso_country_is_installed_with_english_and_spanish_names():
     assert Country.objects.get(code="KR").name_es == "Corea del Sur"
     untranslated = Country.objects.filter(name_es="").count()
     assert untranslated == 0
+
+
+def test_the_books_name_for_signed_agreements_is_replaced_unless_staff_reworded_it():
+    renaming = import_module("agreements.migrations.0011_signed_not_in_force")
+    signed = AgreementStatus.objects.filter(code="signed")
+    signed.update(name_en="About to enter into force", name_es="Suscrito, por entrar en vigencia")
+    renaming.rename(apps, renaming.BOOK, renaming.PLAIN)
+    assert signed.values_list("name_en", "name_es").get() == ("Signed, not in force", "Suscrito, no vigente")
+    signed.update(name_es="Firmado")
+    renaming.rename(apps, renaming.PLAIN, renaming.BOOK)
+    assert signed.values_list("name_en", "name_es").get() == ("Signed, not in force", "Firmado")
