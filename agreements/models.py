@@ -1,6 +1,7 @@
 from django.db import models
-from django.db.models import Count, OrderBy
+from django.db.models import Count, OrderBy, Q
 from django.db.models.functions import ExtractYear
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from directorates.models import Directorate
@@ -105,10 +106,18 @@ class AgreementQuerySet(PublishableQuerySet):
         )
 
     def in_force_on(self, day):
-        """Agreements in force on `day`: entered into force by then and not yet ended.
+        """Agreements in force on `day`, by the one rule every page uses (README, "In force"):
+        entered into force by then and not ended by then, a date known only to its year or
+        month counting from the first day of that period. From today on the status has the
+        last word, as the editors' statement of the present: only agreements "in force"
+        count, and those too whose date of entry into force is not recorded."""
+        entered = Q(in_force_on__lte=day)
+        if day >= timezone.localdate():
+            entered = (entered | Q(in_force_on=None)) & Q(status=AgreementStatus.IN_FORCE)
+        return self.filter(entered).exclude(ended_on__lte=day)
 
-        Dates known only to the year or month count from the first day of that period."""
-        return self.filter(in_force_on__lte=day).exclude(ended_on__lte=day)
+    def in_force_today(self):
+        return self.in_force_on(timezone.localdate())
 
     def by_signature_year(self):
         return (
@@ -220,3 +229,44 @@ class Agreement(Record):
                 "start": start.isoformat(),
             }
         return errors
+
+    WARNED_FIELDS = ("status", "in_force_on", "ended_on")
+
+    def validation_warnings(self):
+        """{field: message} where the status and the dates tell different stories: the
+        record may be saved, but the page of agreements in force follows the dates for
+        past days and the status for today (AgreementQuerySet.in_force_on)."""
+        deferred = self.get_deferred_fields()
+        if not self.status_id or any(self._meta.get_field(name).attname in deferred for name in self.WARNED_FIELDS):
+            return {}
+        today = timezone.localdate()
+        status, warnings = self.status_id, {}
+        if status == AgreementStatus.IN_FORCE and not self.in_force:
+            warnings["in_force_on"] = _(
+                "The status is “%(status)s” but no date of entry into force is given: the agreement is listed as in "
+                "force today, and on no earlier date."
+            )
+        elif (
+            status in (AgreementStatus.SIGNED, AgreementStatus.UNDER_NEGOTIATION)
+            and self.in_force_on
+            and self.in_force_on <= today
+        ):
+            warnings["status"] = _(
+                "It entered into force on %(in_force)s, but its status is “%(status)s”: it is listed as in force on "
+                "the days since, but not today."
+            )
+        elif status == AgreementStatus.TERMINATED and not self.ended:
+            warnings["ended_on"] = _(
+                "The status is “%(status)s” but no end date is given, so for past days it counts as in force from its "
+                "entry into force on."
+            )
+        elif status == AgreementStatus.IN_FORCE and self.ended_on and self.ended_on <= today:
+            warnings["status"] = _("It ended on %(ended)s, but its status is “%(status)s”.")
+        if not warnings:
+            return {}
+        values = {
+            "status": self.status.name,
+            "in_force": self.in_force.isoformat() if self.in_force else "",
+            "ended": self.ended.isoformat() if self.ended else "",
+        }
+        return {field: message % values for field, message in warnings.items()}

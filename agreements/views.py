@@ -1,7 +1,7 @@
-from datetime import date
-
 from django import forms
+from django.db.models import F
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import ListView
 
@@ -60,20 +60,23 @@ class InForceView(PagedMixin, ListView):
 
     def get_form(self):
         if not hasattr(self, "_form"):
-            self._form = InForceForm(self.request.GET or {"on": date.today().isoformat()})
+            self._form = InForceForm(self.request.GET or {"on": timezone.localdate().isoformat()})
         return self._form
 
     def query_forms(self):
         return [self.get_form(), *super().query_forms()]
 
     def day(self):
-        return None if self.query_errors() else self.get_form().cleaned_data["on"] or date.today()
+        return None if self.query_errors() else self.get_form().cleaned_data["on"] or timezone.localdate()
 
     def get_queryset(self):
         agreements, day = Agreement.objects.public().for_in_force(), self.day()
         if day is None:
             return agreements.none()
-        return agreements.in_force_on(day).order_by("-in_force_on", "slug")
+        # Undated ones (in force today by their status) after the dated ones.
+        return agreements.in_force_on(day).order_by(F("in_force_on").desc(nulls_last=True), "slug")
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(form=self.get_form(), day=self.day(), **kwargs)
+        day = self.day()
+        by_status = day is not None and day >= timezone.localdate()
+        return super().get_context_data(form=self.get_form(), day=day, by_status=by_status, **kwargs)

@@ -162,6 +162,9 @@ class RecordAdmin(FileImportExportMixin, admin.ModelAdmin):
         if obj.is_published and (not change or "is_published" in form.changed_data):
             obj.published_by, obj.published_at = request.user, timezone.now()
         super().save_model(request, obj, form, change)
+        for field, message in obj.validation_warnings().items():
+            label = form.fields[field].label if field in form.fields else field
+            messages.warning(request, f"{label}: {message}")
 
     @admin.action(description=_("Publish the selected records"), permissions=["publish"])
     def publish(self, request, queryset):

@@ -266,6 +266,11 @@ class Record(models.Model):
             return {"name_en": _("Give the name in English, in Spanish or in both.")}
         return {f"{title}_en": _("Give the title in English, in Spanish or in both.")}
 
+    def validation_warnings(self):
+        """{field: message} for what the record may well hold, but probably should not:
+        said by the admin on saving and by the import as a warning; kinds add their own."""
+        return {}
+
     def refresh_search_text(self):
         self.search_text = search_text(getattr(self, name) for name in self.searched_fields)
 

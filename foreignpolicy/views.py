@@ -22,14 +22,25 @@ class HomeView(TemplateView):
     template_name = "home.html"
 
     def get_context_data(self, **kwargs):
-        list_url = reverse("agreements:list")
-        statuses = AgreementStatus.objects.annotate(count=public_count("agreements"))
         return super().get_context_data(
-            statuses=[(status, status.count, f"{list_url}?status={status.code}") for status in statuses],
+            statuses=status_cards(),
             directorates=Directorate.objects.public().tree(),
             events=Event.objects.public().select_related("type")[:LATEST_EVENTS],
             **kwargs,
         )
+
+
+def status_cards():
+    """(status, count, address) for the home page. "In force" counts what the page of
+    agreements in force lists today, by the same rule, and leads there."""
+    list_url = reverse("agreements:list")
+    cards = []
+    for status in AgreementStatus.objects.annotate(count=public_count("agreements")):
+        if status.code == AgreementStatus.IN_FORCE:
+            cards.append((status, Agreement.objects.public().in_force_today().count(), reverse("agreements:in_force")))
+        else:
+            cards.append((status, status.count, f"{list_url}?status={status.code}"))
+    return cards
 
 
 class SearchForm(forms.Form):

@@ -115,6 +115,15 @@ def validate(row, model, column_for_field, valid_values):
     return problems
 
 
+def warnings_for(row, column_for_field):
+    """The record's own warnings (Record.validation_warnings), each in its column."""
+    return [
+        Problem(row.number, column_for_field(field), message, warning=True)
+        for field, message in row.instance.validation_warnings().items()
+        if column_for_field(field) not in row.failed
+    ]
+
+
 def refused_publication(rows, model, user):
     """An editor's import makes and changes drafts only: each row that would publish or
     schedule a record, or change one that is published, is a problem. `user` None, or the command

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
 
-from .checking import ValidValues, apply, refused_publication, validate
+from .checking import ValidValues, apply, refused_publication, validate, warnings_for
 from .diffing import diff, load_existing, snapshot, unchanged_rows
 from .duplicates import likely_duplicates
 from .problems import Problem
@@ -79,12 +79,13 @@ def plan_import(resource, dataset, progress=None, user=None):
             # A row that changes nothing leaves its record as it was, and as valid.
             apply(row, plan.columns, model)
             plan.problems += validate(row, model, resource.column_for_field, valid_values)
+            plan.warnings += warnings_for(row, resource.column_for_field)
         if progress and (done % PROGRESS_STEP == 0 or done == len(plan.rows)):
             progress(done, len(plan.rows))
     plan.problems += refused_publication(plan.rows, model, user)
     for check in resource.cross_row_checks:
         plan.problems += check(plan.rows, plan.present)
-    plan.warnings = likely_duplicates(plan.rows, resource.duplicate_rules, model)
+    plan.warnings += likely_duplicates(plan.rows, resource.duplicate_rules, model)
     return plan
 
 

@@ -203,6 +203,36 @@ def test_in_force_on_a_date_uses_entry_into_force_and_end(client, agreements):
     assert sorted(in_force_on("2020-01-01")) == ["pe-cl", "pe-efta"]
 
 
+@pytest.fixture
+def conflicting():
+    """The cases where status and dates tell different stories."""
+    AgreementFactory(slug="dated", in_force_on=date(2009, 3, 1))
+    AgreementFactory(slug="undated", title_en="ACE 50 Cuba", in_force_on=None)
+    AgreementFactory(slug="signed-in-2011", status=status("signed"), signed_on=date(2011, 12, 6))
+    AgreementFactory(slug="signed-but-dated", status=status("signed"), in_force_on=date(2012, 1, 1))
+    AgreementFactory(slug="ended-undated", status=status("terminated"), in_force_on=date(2001, 1, 1))
+    AgreementFactory(
+        slug="ended-dated", status=status("terminated"), in_force_on=date(2001, 1, 1), ended_on=date(2013, 1, 1)
+    )
+
+
+def test_the_home_page_counts_as_in_force_what_the_page_of_agreements_in_force_lists_today(client, conflicting):
+    today = client.get(url("agreements:in_force"))
+    assert page_slugs(today) == ["dated", "undated"]  # undated last
+    page = today.content.decode()
+    assert "2 agreements in force on" in page
+    assert "in force; date of entry into force not recorded" in page
+    assert "only agreements whose status is “in force” are listed" in page
+    home = client.get(url("home")).content.decode()
+    assert f'<a href="{url("agreements:in_force")}"><strong>2</strong> In force</a>' in home
+
+
+def test_for_a_past_date_the_dates_alone_decide_and_the_page_says_what_it_does_with_undated_ones(client, conflicting):
+    response = client.get(url("agreements:in_force"), {"on": "2012-06-01"})
+    assert sorted(page_slugs(response)) == ["dated", "ended-dated", "ended-undated", "signed-but-dated"]
+    assert "an agreement whose date of entry into force is not recorded cannot be placed" in response.content.decode()
+
+
 def test_the_charts_follow_the_filters_and_have_a_table(client, agreements):
     response = client.get(url("agreements:list"), {"status": "in_force"})
     years = {bar.label: bar.value for bar in response.context["year_chart"]["bars"]}

@@ -24,7 +24,7 @@ class Command(LocalisedCommand):
         parser.add_argument(
             "--strict",
             action="store_true",
-            help="Treat warnings (rows that look like records already there) as problems: nothing is imported.",
+            help="Treat warnings (likely duplicates; status and dates that disagree) as problems: nothing is imported.",
         )
         parser.add_argument(
             "--user",
