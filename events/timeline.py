@@ -1,10 +1,11 @@
 """The timeline: events, and the milestones of agreements (signed, entered into force,
-ended) among them, so that nobody enters a milestone twice."""
+ended) among them, so that nobody enters a milestone twice; an event that is a milestone
+stands for it."""
 
 from dataclasses import dataclass
 from itertools import groupby
 
-from django.db.models import Case, Count, F, IntegerField, Q, Value, When
+from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, Value, When
 from django.utils.translation import gettext_lazy as _
 
 from agreements.models import Agreement
@@ -116,7 +117,21 @@ class YearEntries:
         self.before = self.after = NOWHERE
 
     def milestones_in_year(self, field):
-        return self.agreements.filter(**{f"{field}__year": self.year}, **in_range(field, self.filters))
+        return self.agreements.filter(self.in_year(field))
+
+    def in_year(self, field):
+        """The condition on an agreement for its milestone `field` to be an entry of the year:
+        in the year and the filters' dates, and not told by an event on the timeline."""
+        return Q(**{f"{field}__year": self.year}, **in_range(field, self.filters)) & ~Q(self.told_by_event(field))
+
+    def told_by_event(self, field):
+        """An event of the timeline linked to the agreement, on the milestone's date, is that
+        milestone (a signing, say): shown once, with the event's text."""
+        return Exists(
+            self.events.filter(
+                agreements=OuterRef("pk"), date=OuterRef(field), date_precision=OuterRef(f"{field}_precision")
+            )
+        )
 
     def by_label(self):
         """{label: count} of the year's entries: events by type, milestones by kind."""
@@ -129,12 +144,7 @@ class YearEntries:
                 for _position, kind, _label in self.kinds:
                     in_year |= Q(**{f"{kind}_on__year": self.year})
                 milestones = self.agreements.filter(in_year).aggregate(
-                    **{
-                        kind: Count(
-                            "pk", filter=Q(**{f"{kind}_on__year": self.year}, **in_range(f"{kind}_on", self.filters))
-                        )
-                        for _position, kind, _label in self.kinds
-                    }
+                    **{kind: Count("pk", filter=self.in_year(f"{kind}_on")) for _position, kind, _label in self.kinds}
                 )
                 by_label.update({label: milestones[kind] for _position, kind, label in self.kinds if milestones[kind]})
             self._by_label = by_label

@@ -85,6 +85,44 @@ def test_agreement_milestones_appear_among_the_events_marked_and_linked(client, 
     assert entries(client.get(url("events:list"), {"year": 2006})) == [("Peru-Chile FTA", "Agreement signed")]
 
 
+def test_an_event_linked_to_an_agreement_on_its_milestone_date_stands_for_that_milestone(client, timeline):
+    oas = AgreementFactory(
+        slug="oas-observation",
+        title_en="Agreement with the OAS on the Electoral Observation Mission",
+        signed_on=date(2026, 1, 1),
+        signed_on_precision=Precision.MONTH,
+        in_force_on=date(2026, 1, 1),
+        in_force_on_precision=Precision.MONTH,
+    )
+    signing = EventFactory(
+        title_en="Agreement with the OAS signed in Lima",
+        date=date(2026, 1, 1),
+        date_precision=Precision.MONTH,
+        type=event_type("agreement-signing"),
+    )
+    signing.agreements.add(oas)
+    AgreementFactory(title_en="Unrelated pact", signed_on=date(2026, 1, 1), signed_on_precision=Precision.MONTH)
+    response = client.get(url("events:list"), {"year": 2026})
+    assert entries(response) == [
+        ("Agreement with the OAS signed in Lima", "Agreement signing"),
+        ("Unrelated pact", "Agreement signed"),
+    ]
+    assert {bar.label: bar.value for bar in response.context["type_chart"]["bars"]} == {
+        "Agreement signing": 1,
+        "Agreement signed": 1,
+    }
+    # Where the event is not on the timeline, the milestones are.
+    summits = client.get(url("events:list"), {"year": 2026, "q": "OAS electoral"})
+    assert entries(summits) == [
+        ("Agreement with the OAS on the Electoral Observation Mission", "Agreement signed"),
+        ("Agreement with the OAS on the Electoral Observation Mission", "Agreement entered into force"),
+    ]
+    # A day in that month is another date: both are shown.
+    signing.date, signing.date_precision = date(2026, 1, 20), Precision.DAY
+    signing.save()
+    assert len(entries(client.get(url("events:list"), {"year": 2026, "page": 1}))) == 4
+
+
 @pytest.mark.parametrize(
     ("query", "expected_years"),
     [
