@@ -1,10 +1,11 @@
-from datetime import date
+from datetime import date, datetime, time
 
 from django import forms
 from django.contrib.syndication.views import Feed
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -21,6 +22,7 @@ from foreignpolicy.public import (
     query_refusal,
     renamed_filters_redirect,
 )
+from foreignpolicy.text import ministry_name
 
 from . import calendar, timeline
 from .filters import EventFilter
@@ -156,6 +158,9 @@ class EventFeed(Feed):
     def title(self, events):
         return _("Foreign policy of Peru: events")
 
+    def author_name(self):
+        return ministry_name()
+
     def subtitle(self, events):
         return _("Summits, meetings, elections and signings of Peru's Ministry of Foreign Affairs.")
 
@@ -173,10 +178,12 @@ class EventFeed(Feed):
         return f"{event.when} · {event.type.name}. {event.summary}"
 
     def item_pubdate(self, event):
-        return event.public_since or event.created_at
+        # Dated by the event, not by when its record was written or last corrected: a typo
+        # fixed in a 2018 summit would otherwise bring it to the top of every reader.
+        return datetime.combine(event.date, time(), tzinfo=timezone.get_current_timezone())
 
     def item_updateddate(self, event):
-        return max(event.updated_at, self.item_pubdate(event))
+        return self.item_pubdate(event)
 
     def item_categories(self, event):
         return [event.type.name]

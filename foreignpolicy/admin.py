@@ -41,8 +41,6 @@ from .registry import resource_for_model
 from .revisions import Names, current_data, differences, local_time, record_revision, recording, restore
 from .tasks import start
 
-admin.site.site_header = _("foreignpolicy — Ministry of Foreign Affairs of Peru")
-admin.site.site_title = _("foreignpolicy administration")
 admin.site.index_title = _("Content")
 
 HISTORY_PER_PAGE = 50

@@ -3,12 +3,22 @@ second step of staff login (foreignpolicy.two_step) between the password and eve
 
 from django.contrib import admin
 from django.urls import path
+from django.utils.translation import gettext
 
 from . import two_step_views
+from .text import ministry_name
 from .two_step import admitted_as_staff, awaits_second_step
 
 
 class StaffAdminSite(admin.AdminSite):
+    @property
+    def site_header(self):
+        return ministry_name()
+
+    @property
+    def site_title(self):
+        return gettext("%(ministry)s: administration") % {"ministry": ministry_name()}
+
     def has_permission(self, request):
         return admitted_as_staff(request.user)
 

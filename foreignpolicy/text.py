@@ -8,6 +8,7 @@ import unicodedata
 from functools import cache
 
 import nh3
+from django.conf import settings
 from django.utils.translation import get_language
 
 _SILENT = re.compile(r"[.'’´`]")
@@ -36,6 +37,11 @@ def combining_marks():
 
 def active_language():
     return (get_language() or "es")[:2]
+
+
+def ministry_name():
+    """The institution's name (settings.MINISTRY_NAME) in the active language."""
+    return settings.MINISTRY_NAME[active_language()]
 
 
 class Translated:

@@ -141,6 +141,12 @@ AXES_LOCKOUT_CALLABLE = "foreignpolicy.lockout.lockout_response"
 AXES_ENABLE_ADMIN = False
 # Who logged in, from where and when, kept this long (foreignpolicy.tasks.delete_old_logins).
 LOGIN_LOG_KEPT_DAYS = int(os.environ.get("LOGIN_LOG_KEPT_DAYS", "365"))
+# The institution the site and its admin speak for, in each language: page titles, the
+# header and footer, the admin's header, the Atom feed's author.
+MINISTRY_NAME = {
+    "es": os.environ.get("MINISTRY_NAME_ES", "Ministerio de Relaciones Exteriores del Perú"),
+    "en": os.environ.get("MINISTRY_NAME_EN", "Ministry of Foreign Affairs of Peru"),
+}
 # Named on the lockout page as whom to ask, e.g. "the web team, web@cancilleria.example".
 STAFF_HELP_CONTACT = os.environ.get("STAFF_HELP_CONTACT", "")
 # Every staff member passes the second step; when off, only those who set one up.

@@ -4,7 +4,10 @@ from django import template
 from django.urls import translate_url
 from django.utils.safestring import mark_safe
 
+from foreignpolicy.text import ministry_name
+
 register = template.Library()
+register.simple_tag(ministry_name, name="ministry")
 
 ALLOWED_TAGS = {
     "p",

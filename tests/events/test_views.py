@@ -192,6 +192,33 @@ def test_the_atom_feed_follows_the_filters(client, timeline):
     assert client.get(url("events:atom")).content.decode().count("<entry>") == 3
 
 
+def test_the_atom_feeds_entries_are_dated_by_their_event_and_signed_by_the_ministry(client, timeline, settings):
+    settings.MINISTRY_NAME = {"en": "Ministry of Foreign Affairs of Peru", "es": "Cancillería del Perú"}
+    response = client.get(url("events:atom"))
+    dates = {
+        entry.find("atom:title", ATOM).text: (
+            entry.find("atom:published", ATOM).text,
+            entry.find("atom:updated", ATOM).text,
+        )
+        for entry in atom_entries(response)
+    }
+    assert dates["VIII Summit of the Americas"] == ("2018-04-13T00:00:00-05:00", "2018-04-13T00:00:00-05:00")
+    assert dates["Re-elected to the IMO Council"][0] == "2025-11-01T00:00:00-05:00"
+    feed = ElementTree.fromstring(response.content)
+    assert feed.find("atom:updated", ATOM).text == "2025-12-05T00:00:00-05:00"  # the newest entry's
+    assert feed.find("atom:author/atom:name", ATOM).text == "Ministry of Foreign Affairs of Peru"
+    spanish = ElementTree.fromstring(client.get(url("events:atom", "es")).content)
+    assert spanish.find("atom:author/atom:name", ATOM).text == "Cancillería del Perú"
+
+
+def test_the_atom_feed_holds_the_fifty_newest_events(client):
+    EventFactory.create_batch(55, date=date(2020, 1, 1))
+    EventFactory(title_en="The newest", date=date(2021, 1, 1))
+    entries = atom_entries(client.get(url("events:atom")))
+    assert len(entries) == 50
+    assert entries[0].find("atom:title", ATOM).text == "The newest"
+
+
 def test_the_filtered_page_links_its_feeds_with_the_same_filters(client, timeline):
     page = client.get(url("events:list"), {"party": "CL"}).content.decode()
     assert f"{url('events:atom')}?party=CL" in page

@@ -70,6 +70,23 @@ def test_the_admin_speaks_the_staff_members_language(admin_client, records):
     assert "Select agreement to change" in response.content.decode()
 
 
+@pytest.mark.parametrize(
+    ("language", "header", "title"),
+    [
+        (
+            "es",
+            "Ministerio de Relaciones Exteriores del Perú",
+            "Ministerio de Relaciones Exteriores del Perú: administración",
+        ),
+        ("en", "Ministry of Foreign Affairs of Peru", "Ministry of Foreign Affairs of Peru: administration"),
+    ],
+)
+def test_the_admin_names_the_ministry_in_the_staff_members_language(admin_client, language, header, title):
+    page = admin_client.get(reverse("admin:index"), headers={"accept-language": language}).content.decode()
+    assert f'<div id="site-name"><a href="/admin/">{header}</a></div>' in page
+    assert f"<title>{'Contenido' if language == 'es' else 'Content'} | {title}</title>" in page
+
+
 def test_search_finds_records_by_their_spanish_or_english_title(admin_client):
     AgreementFactory(title_en="Peru-Canada FTA", title_es="TLC Perú-Canadá")
     AgreementFactory(title_en="Other", title_es="Otro")

@@ -55,7 +55,7 @@ def test_import_csv_records_the_import_account_in_the_history(tmp_path):
 
 
 def test_import_csv_lists_every_problem_and_exits_non_zero_writing_nothing(tmp_path):
-    path = write(tmp_path, "bad.csv", "title_en,type,status\nGood,Acuerdo marco,in_force\nBad,Nope,in_force\n,x,y\n")
+    path = write(tmp_path, "bad.csv", "title_en,type,status\nGood,Acuerdo marco,signed\nBad,Nope,signed\n,x,y\n")
     err = StringIO()
     with pytest.raises(CommandError, match="bad.csv: 4 problems found; nothing was imported"):
         call_command("import_csv", "agreements", str(path), "--language", "en", stderr=err)

@@ -39,9 +39,9 @@ def test_an_agreement_of_the_same_type_parties_and_signature_date_is_flagged(imp
         "agreements",
         csv_text(
             header,
-            "same,New name,free-trade-agreement,in_force,Mexico;CL,22/08/2006",
-            "other-date,New name 2,free-trade-agreement,in_force,MX;CL,2006-08",
-            "other-parties,New name 3,free-trade-agreement,in_force,CL,2006-08-22",
+            "same,New name,free-trade-agreement,signed,Mexico;CL,22/08/2006",
+            "other-date,New name 2,free-trade-agreement,signed,MX;CL,2006-08",
+            "other-parties,New name 3,free-trade-agreement,signed,CL,2006-08-22",
         ),
     )
     assert warnings(result) == [

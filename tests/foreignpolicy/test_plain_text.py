@@ -76,7 +76,7 @@ def csv_file(tmp_path, rows):
     text = StringIO()
     writer = csv.writer(text)
     writer.writerow(COLUMNS)
-    writer.writerows((title, summary, "Acuerdo marco", "in_force") for title, summary in rows)
+    writer.writerows((title, summary, "Acuerdo marco", "under_negotiation") for title, summary in rows)
     path = tmp_path / "acuerdos.csv"
     path.write_text(text.getvalue(), encoding="utf-8")
     return str(path)
