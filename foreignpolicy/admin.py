@@ -49,7 +49,7 @@ ONLY_PUBLISHERS = _("This record is published: only a publisher can change or de
 
 class RecordForm(forms.ModelForm):
     """An empty slug is derived from the title, and text is checked, by the same rules as
-    an import."""
+    an import. (Not prepopulated as typed: the admin's script merges words around a dash.)"""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -87,11 +87,6 @@ class RecordAdmin(FileImportExportMixin, admin.ModelAdmin):
     list_per_page = 50
     save_on_top = True
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
-
-    def get_prepopulated_fields(self, request, obj=None):
-        # Prepopulation joins every listed field, so it follows the English title only; an
-        # empty slug is derived on save from whichever title there is (RecordForm).
-        return {"slug": (f"{self.model.title_field}_en",)}
 
     def get_list_display(self, request):
         return [*super().get_list_display(request), "publish_at", "changed_by", "published_by"]

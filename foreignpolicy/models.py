@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from .search import search, search_text
-from .text import Translated
+from .text import Translated, word_joiners
 from .two_step import admitted_as_staff
 
 
@@ -148,7 +148,7 @@ def slug_from_titles(model, titles):
     """The slug a record gets when none is given: from the first title that is filled in
     (English before Spanish), cut to fit the field."""
     title = next((title for title in titles if title and title.strip()), "")
-    return slugify(title)[: model._meta.get_field("slug").max_length].strip("-")
+    return slugify(title.translate(word_joiners()))[: model._meta.get_field("slug").max_length].strip("-")
 
 
 class Record(models.Model):

@@ -35,6 +35,16 @@ def combining_marks():
     return dict.fromkeys(code for code in range(*COMBINING_RANGE) if unicodedata.combining(chr(code)))
 
 
+@cache
+def word_joiners():
+    """A str.translate table making a space of each character that joins two words in a
+    title ("Perú–Chile", "Asia/Pacífico"): dashes of every kind (Unicode's dash
+    punctuation, hyphen and en dash among them), the minus sign and slashes. slugify drops
+    all but "-", which would merge the words."""
+    dashes = [code for code in range(0x10000) if unicodedata.category(chr(code)) == "Pd"]
+    return dict.fromkeys([*dashes, ord("−"), ord("/"), ord("\\")], " ")
+
+
 def active_language():
     return (get_language() or "es")[:2]
 

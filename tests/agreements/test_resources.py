@@ -146,6 +146,22 @@ def test_an_empty_slug_is_derived_from_the_english_title_or_else_the_spanish_one
     }
 
 
+@pytest.mark.parametrize(
+    ("title", "slug"),
+    [
+        ("Peru–Chile FTA", "peru-chile-fta"),  # en dash
+        ("Peru—Chile FTA", "peru-chile-fta"),  # em dash
+        ("Perú ‑ Chile", "peru-chile"),  # non-breaking hyphen
+        ("Perú‐Chile", "peru-chile"),  # hyphen
+        ("Asia/Pacífico − 2030", "asia-pacifico-2030"),  # slash, minus sign
+        ("Perú－Japón", "peru-japon"),  # full-width hyphen-minus
+    ],
+)
+def test_dashes_of_every_kind_and_slashes_separate_the_words_of_a_derived_slug(import_csv, title, slug):
+    import_csv("agreements", csv_text("title_en,type,status", f"{title},Acuerdo marco,under_negotiation"))
+    assert Agreement.objects.get().slug == slug
+
+
 def test_a_row_whose_slug_exists_updates_that_record_and_unchanged_rows_are_counted(import_csv):
     AgreementFactory(slug="pe-cl", title_en="Old title", title_es="Título anterior", is_published=True)
     AgreementFactory(slug="pe-ca", title_en="Peru-Canada FTA", title_es="TLC Perú-Canadá", is_published=True)

@@ -139,9 +139,12 @@ def test_an_empty_slug_is_made_from_the_title_as_an_import_would(admin_client):
     url = reverse("admin:events_event_add")
     data = {"title_es": "Cumbre de las Américas", "date": "2018-04-13", "date_precision": "day"}
     data.update(type=EventFactory.build().type.pk, end_date_precision="day")
+    assert 'id="id_slug"' in admin_client.get(url).content.decode()
     response = admin_client.post(url, data)
     assert response.status_code == 302, response.context["adminform"].form.errors
     assert Event.objects.get().slug == "cumbre-de-las-americas"
+    admin_client.post(url, {**data, "title_es": "Reunión Perú–Chile"})
+    assert Event.objects.filter(slug="reunion-peru-chile").exists()
     response = admin_client.post(url, data)
     assert "“cumbre-de-las-americas” is the slug of another record; choose another." in response.content.decode()
 
