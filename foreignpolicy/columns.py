@@ -28,7 +28,7 @@ from import_export import fields, widgets
 
 from .imports.lookups import Lookup, PendingRecord
 from .partial_dates import Precision, parse_partial_date
-from .tabular import FORMULA_STARTS, NEUTRALISER, restore
+from .tabular import NEUTRALISER, restore
 from .text import markup_in, normalise
 
 LIST_SEPARATOR = ";"
@@ -241,7 +241,7 @@ class TextWidget(CellWidget):
 
     def not_formula(self, raw):
         text = super().clean(raw)
-        if looks_like_formula(raw.lstrip(" ")):
+        if looks_like_formula(raw):
             raise ValueError(
                 _(
                     "“%(value)s” starts like a spreadsheet formula. If it is meant as text, begin the cell with an "
@@ -252,9 +252,26 @@ class TextWidget(CellWidget):
         return text
 
 
+# What a spreadsheet runs after a leading "+", "-" or "@": a function call ("SUM(",
+# "HYPERLINK("), a cell or range reference ("A1", "$B$2", "A1:B9", "Sheet1!A1"), or a link
+# to another program ("cmd|…", DDE); or, later on, a function call right after an operator
+# ("-2+HYPERLINK(…"). A name followed by a space and "(" is prose: "GDP (2020)".
+_FUNCTION = r"[A-Za-z_][\w.]*\("
+_REFERENCE = r"\$?[A-Za-z]{1,3}\$?\d+(?::\$?[A-Za-z]{1,3}\$?\d+)?(?![\w(])"
+RUNS_AFTER_A_SIGN = re.compile(
+    rf"\s*(?:{_FUNCTION}|{_REFERENCE}|(?:'[^']+'|[\w.]+)!|[\w.]+\|)|.*[-+*/^&=<>(,;]\s*{_FUNCTION}", re.DOTALL
+)
+
+
 def looks_like_formula(text):
-    # "- " starts a Markdown list item, which no spreadsheet runs.
-    return text.startswith(FORMULA_STARTS) and not text.startswith("- ")
+    """Whether a spreadsheet would run the cell as a formula that computes from cells or
+    calls a function: whatever starts with "=", and what starts with "+", "-" or "@" and
+    goes on as a formula does. "+51 1 204 2400", "-2 percent" and "- a list item" are
+    text, kept as typed (the exports still neutralise them)."""
+    text = text.lstrip(" \t\r\n")
+    if text.startswith("="):
+        return True
+    return text.startswith(("+", "-", "@")) and RUNS_AFTER_A_SIGN.match(text, 1) is not None
 
 
 def shorten(text, length=40):
