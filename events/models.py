@@ -31,7 +31,15 @@ class EventQuerySet(PublishableQuerySet):
         return self.select_related("type", "country")
 
     def upcoming(self, today):
-        return self.filter(Q(date__gte=today) | Q(end_date__gte=today))
+        """Events still to come or going on: starting or ending `today` or later."""
+        return self.filter(self.still_to_come(today))
+
+    def past(self, today):
+        return self.exclude(self.still_to_come(today))
+
+    @staticmethod
+    def still_to_come(today):
+        return Q(date__gte=today) | Q(end_date__gte=today)
 
     def years(self):
         return {day.year for day in self.dates("date", "year")}

@@ -3,6 +3,7 @@
 from django import forms
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
@@ -15,6 +16,7 @@ from .public import QueryFormsMixin
 from .search import SEARCH_MAX_LENGTH
 
 LATEST_EVENTS = 6
+UPCOMING_EVENTS = 4
 RESULTS_PER_KIND = 20
 
 
@@ -22,10 +24,12 @@ class HomeView(TemplateView):
     template_name = "home.html"
 
     def get_context_data(self, **kwargs):
+        events, today = Event.objects.public().select_related("type"), timezone.localdate()
         return super().get_context_data(
             statuses=status_cards(),
             directorates=Directorate.objects.public().tree(),
-            events=Event.objects.public().select_related("type")[:LATEST_EVENTS],
+            upcoming_events=events.upcoming(today).order_by("date", "slug")[:UPCOMING_EVENTS],
+            events=events.past(today).order_by("-date", "-pk")[:LATEST_EVENTS],
             **kwargs,
         )
 
