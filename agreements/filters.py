@@ -4,7 +4,7 @@ from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 from directorates.models import Directorate
-from foreignpolicy.filters import PartyFilter, SearchFilter, YearFilter
+from foreignpolicy.filters import ChoiceOfFilter, PartyFilter, SearchFilter, YearFilter
 from foreignpolicy.models import Topic
 from foreignpolicy.text import active_language
 
@@ -33,16 +33,22 @@ class TitleOrderingFilter(django_filters.OrderingFilter):
 
 class AgreementFilter(django_filters.FilterSet):
     q = SearchFilter()
-    status = django_filters.ModelChoiceFilter(
-        label=_("Status"), queryset=AgreementStatus.objects.all(), to_field_name="code"
+    status = ChoiceOfFilter(
+        label=_("Status"),
+        empty_label=_("All statuses"),
+        queryset=AgreementStatus.objects.all(),
+        to_field_name="code",
+        alphabetical=False,
     )
-    type = django_filters.ModelChoiceFilter(label=_("Type"), queryset=AgreementType.objects.all(), to_field_name="slug")
+    type = ChoiceOfFilter(label=_("Type"), empty_label=_("All types"), queryset=AgreementType.objects.all())
     party = PartyFilter(related="agreements")
-    directorate = django_filters.ModelChoiceFilter(
-        label=_("Responsible directorate"), queryset=Directorate.objects.public(), to_field_name="slug"
+    directorate = ChoiceOfFilter(
+        label=_("Responsible directorate"),
+        empty_label=_("All directorates"),
+        queryset=Directorate.objects.public(),
     )
-    topic = django_filters.ModelChoiceFilter(
-        label=_("Topic"), field_name="topics", queryset=Topic.objects.all(), to_field_name="slug"
+    topic = ChoiceOfFilter(
+        label=_("Topic"), empty_label=_("All topics"), field_name="topics", queryset=Topic.objects.all()
     )
     signed_from = YearFilter(label=_("Signed from (year)"), field_name="signed_on", lookup_expr="year__gte")
     signed_to = YearFilter(label=_("Signed until (year)"), field_name="signed_on", lookup_expr="year__lte")

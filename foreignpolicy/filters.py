@@ -8,9 +8,11 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
+from django_filters.fields import ModelChoiceField, ModelChoiceIterator
 
 from .models import Country, Organisation, is_slug
 from .search import SEARCH_MAX_LENGTH
+from .text import normalise
 
 # The years a date can have: Python's dates, and so the dates Django reads from either
 # database, run from 1 to 9999. A year outside them cannot be compared with a date at all.
@@ -27,6 +29,35 @@ class SearchFilter(django_filters.CharFilter):
         )
 
 
+def by_name(choices):
+    """Choices in the alphabetical order of their names in the reader's language, accents
+    and case aside ("Ámbito" among the A's)."""
+    return sorted(choices, key=lambda choice: normalise(choice[1]))
+
+
+class AlphabeticalChoiceIterator(ModelChoiceIterator):
+    def __iter__(self):
+        choices = super().__iter__()
+        if self.field.empty_label is not None:
+            yield next(choices)
+        yield from by_name(choices)
+
+
+class AlphabeticalModelChoiceField(ModelChoiceField):
+    iterator = AlphabeticalChoiceIterator
+
+
+class ChoiceOfFilter(django_filters.ModelChoiceFilter):
+    """One entry of a list (a type, a topic, a directorate) by its slug, offered under
+    `empty_label` ("All types") and alphabetically, or in `queryset`'s own order when
+    that order means something (`alphabetical=False`: statuses go from negotiation to end)."""
+
+    def __init__(self, *, empty_label, alphabetical=True, to_field_name="slug", **kwargs):
+        super().__init__(empty_label=empty_label, to_field_name=to_field_name, **kwargs)
+        if alphabetical:
+            self.field_class = AlphabeticalModelChoiceField
+
+
 class PartyFilter(django_filters.ChoiceFilter):
     """A country (ISO code, upper case) or an organisation (slug, lower case) taking part.
 
@@ -37,7 +68,12 @@ class PartyFilter(django_filters.ChoiceFilter):
     def __init__(self, related, country_fields=("countries",), **kwargs):
         self.related = related
         self.country_fields = country_fields
-        super().__init__(label=_("Country or organisation"), method=self.filter_party, **kwargs)
+        super().__init__(
+            label=_("Country or organisation"),
+            empty_label=_("All countries and organisations"),
+            method=self.filter_party,
+            **kwargs,
+        )
 
     @property
     def field(self):
@@ -89,8 +125,8 @@ def party_choices(related):
     countries = Country.objects.filter(Exists(records.filter(countries=OuterRef("pk")))).order_by()
     organisations = Organisation.objects.filter(Exists(records.filter(organisations=OuterRef("pk")))).order_by()
     return [
-        (_("Countries"), sorted(((country.code, country.name) for country in countries), key=lambda c: c[1])),
-        (_("Organisations"), sorted(((o.slug, str(o)) for o in organisations), key=lambda o: o[1])),
+        (_("Countries"), by_name((country.code, country.name) for country in countries)),
+        (_("Organisations"), by_name((organisation.slug, str(organisation)) for organisation in organisations)),
     ]
 
 

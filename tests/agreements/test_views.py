@@ -9,6 +9,7 @@ from django.db import connection
 from agreements.models import BY_SIGNATURE, Agreement, AgreementStatus, AgreementType
 from foreignpolicy.models import Country, Organisation, Topic
 from foreignpolicy.partial_dates import Precision
+from foreignpolicy.text import normalise
 from tests.factories import AgreementFactory, DirectorateFactory
 from tests.helpers import page_slugs, url
 
@@ -310,3 +311,35 @@ def test_the_default_order_is_read_from_an_index_without_sorting():
         cursor.execute("SET LOCAL enable_seqscan = off")
     plan = Agreement.objects.public().order_by(*BY_SIGNATURE)[100:125].explain()
     assert "agreement_by_signature" in plan and "Sort" not in plan
+
+
+@pytest.mark.parametrize(
+    ("language", "empty_labels"),
+    [
+        ("en", ["All statuses", "All types", "All countries and organisations", "All directorates", "All topics"]),
+        (
+            "es",
+            [
+                "Todos los estados",
+                "Todos los tipos",
+                "Todos los países y organismos",
+                "Todas las direcciones",
+                "Todos los temas",
+            ],
+        ),
+    ],
+)
+def test_the_filters_offer_all_first_then_choices_alphabetically_in_the_readers_language(
+    client, agreements, language, empty_labels
+):
+    form = client.get(url("agreements:list", language)).context["filter"].form
+    names = ["status", "type", "party", "directorate", "topic"]
+    assert [list(form.fields[name].choices)[0][1] for name in names] == empty_labels
+    for name in ("type", "topic", "directorate"):
+        labels = [str(label) for value, label in list(form.fields[name].choices)[1:]]
+        assert labels == sorted(labels, key=normalise), name
+    countries = dict(list(form.fields["party"].choices)[1:])[("Countries" if language == "en" else "Países")]
+    assert [label for _code, label in countries] == sorted((label for _code, label in countries), key=normalise)
+    statuses = [value for value, _label in list(form.fields["status"].choices)[1:]]
+    assert [str(value) for value in statuses] == ["under_negotiation", "signed", "in_force", "terminated"]
+    assert "---------" not in client.get(url("agreements:list", language)).content.decode()
