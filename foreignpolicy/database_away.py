@@ -29,11 +29,11 @@ import logging
 import threading
 import time
 
-from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse
 from django.template.loader import render_to_string
-from django.utils import translation
+
+from .error_pages import reader_languages
 
 logger = logging.getLogger(__name__)
 
@@ -83,10 +83,8 @@ failures = Failures()
 def unavailable(request, error):
     """The 503 page for a request the database failed; the failure is logged."""
     failures.report(error)
-    first = translation.get_language_from_request(request, check_path=True)
-    languages = [first, *(code for code, _name in settings.LANGUAGES if code != first)]
     return Unavailable(
-        render_to_string("503.html", {"languages": languages}),
+        render_to_string("503.html", {"languages": reader_languages(request)}),
         headers={"Retry-After": str(RETRY_AFTER_SECONDS), "Cache-Control": "no-store"},
     )
 

@@ -7,6 +7,9 @@ from django.utils.translation import gettext_lazy as _
 from . import views
 from .sitemaps import SITEMAPS
 
+# Needing no database, as the failure may be the database's (foreignpolicy.error_pages).
+handler500 = "foreignpolicy.error_pages.server_error"
+
 topic_patterns = (
     [
         path("", views.TopicListView.as_view(), name="list"),

@@ -76,7 +76,8 @@ MIDDLEWARE = [
     # page cache above answers the page's last good copy instead (foreignpolicy.database_away).
     "foreignpolicy.database_away.DatabaseAwayMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    # Django's, and an address without its prefix that is another language's leads there.
+    "foreignpolicy.error_pages.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",

@@ -4,10 +4,16 @@ from django import template
 from django.urls import translate_url
 from django.utils.safestring import mark_safe
 
+from foreignpolicy import error_pages
 from foreignpolicy.text import ministry_name
 
 register = template.Library()
 register.simple_tag(ministry_name, name="ministry")
+
+
+@register.simple_tag(takes_context=True)
+def reader_languages(context):
+    return error_pages.reader_languages(context["request"])
 
 ALLOWED_TAGS = {
     "p",
