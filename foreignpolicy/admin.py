@@ -17,7 +17,7 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from reversion.models import Version
 
@@ -44,7 +44,17 @@ from .tasks import start
 admin.site.index_title = _("Content")
 
 HISTORY_PER_PAGE = 50
+# What a list action did, to "1 agreement", "3 acuerdos" (worded to fit either number and gender).
+PUBLISHED = _("Now on the public site: %(records)s.")
+WITHDRAWN = _("Back to draft, with a notice at their address that they were withdrawn: %(records)s.")
+REMOVED = _("Off the public site, with no notice left: %(records)s.")
 ONLY_PUBLISHERS = _("This record is published: only a publisher can change or delete it.")
+
+
+def counted(model, count):
+    """ "1 agreement", "3 agreements": the model's names, in the staff member's language."""
+    name = model._meta.verbose_name if count == 1 else model._meta.verbose_name_plural
+    return f"{count} {name}"
 
 
 class RecordForm(forms.ModelForm):
@@ -164,7 +174,7 @@ class RecordAdmin(FileImportExportMixin, admin.ModelAdmin):
         now = timezone.now()
         records = queryset.exclude(is_published=True)
         changes = {"is_published": True, "published_by": request.user, "published_at": now, "withdrawn_at": None}
-        self.change_publication(request, records, changes, RevisionSource.How.PUBLISH, now)
+        self.change_publication(request, records, changes, RevisionSource.How.PUBLISH, now, PUBLISHED)
 
     @admin.action(description=_("Return the selected records to draft"), permissions=["publish"])
     def unpublish(self, request, queryset):
@@ -172,7 +182,7 @@ class RecordAdmin(FileImportExportMixin, admin.ModelAdmin):
         records = queryset.filter(is_published=True)
         # Those the public could see leave a notice at their address (HTTP 410).
         records.filter(public_condition()).update(withdrawn_at=now)
-        self.change_publication(request, records, {"is_published": False}, RevisionSource.How.UNPUBLISH, now)
+        self.change_publication(request, records, {"is_published": False}, RevisionSource.How.UNPUBLISH, now, WITHDRAWN)
 
     @admin.action(
         description=_("Remove the selected records from the public site, leaving no notice"), permissions=["publish"]
@@ -180,20 +190,19 @@ class RecordAdmin(FileImportExportMixin, admin.ModelAdmin):
     def remove_from_public(self, request, queryset):
         records = queryset.filter(Q(is_published=True) | Q(withdrawn_at__isnull=False))
         changes = {"is_published": False, "withdrawn_at": None}
-        self.change_publication(request, records, changes, RevisionSource.How.UNPUBLISH, timezone.now())
+        self.change_publication(request, records, changes, RevisionSource.How.UNPUBLISH, timezone.now(), REMOVED)
 
-    def change_publication(self, request, records, changes, how, now):
+    def change_publication(self, request, records, changes, how, now, done):
+        """Apply `changes` to `records`, and say what was `done` (PUBLISHED, …) to how many."""
         pks = list(records.values_list("pk", flat=True))
+        if not pks:
+            self.message_user(request, gettext("Nothing changed: the selected records already were so."), messages.INFO)
+            return
         # updated_at too: the sitemap's lastmod and undoing an import rely on it.
         self.model.objects.filter(pk__in=pks).update(**changes, updated_at=now, changed_by=request.user)
-        if pks:  # An update sends no signals.
-            public_content_changed()
+        public_content_changed()  # an update sends no signals
         record_revision(self.model, pks, user=request.user, how=how)
-        self.message_user(
-            request,
-            ngettext("%(count)d record changed.", "%(count)d records changed.", len(pks)) % {"count": len(pks)},
-            messages.SUCCESS,
-        )
+        self.message_user(request, done % {"records": counted(self.model, len(pks))}, messages.SUCCESS)
 
     @admin.display(description=_("published"), boolean=True, ordering="is_published")
     def published(self, obj):

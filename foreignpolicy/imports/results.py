@@ -26,11 +26,14 @@ class ImportResult(Result):
         return bool(self.base_errors or self.problems)
 
     def summary(self):
-        counts = _("%(created)d created, %(updated)d updated, %(unchanged)d unchanged") % {
-            "created": self.totals[NEW],
-            "updated": self.totals[UPDATE],
-            "unchanged": self.totals[SKIP],
-        }
+        created, updated, unchanged = self.totals[NEW], self.totals[UPDATE], self.totals[SKIP]
+        counts = ", ".join(
+            [
+                ngettext("%(count)d created", "%(count)d created", created) % {"count": created},
+                ngettext("%(count)d updated", "%(count)d updated", updated) % {"count": updated},
+                ngettext("%(count)d unchanged", "%(count)d unchanged", unchanged) % {"count": unchanged},
+            ]
+        )
         drafts = ngettext("%(drafts)d of them is a draft.", "%(drafts)d of them are drafts.", self.drafts) % {
             "drafts": self.drafts
         }

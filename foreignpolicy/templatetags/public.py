@@ -15,6 +15,7 @@ register.simple_tag(ministry_name, name="ministry")
 def reader_languages(context):
     return error_pages.reader_languages(context["request"])
 
+
 ALLOWED_TAGS = {
     "p",
     "br",

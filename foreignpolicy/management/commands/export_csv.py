@@ -2,6 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from foreignpolicy.file_formats import CsvFormat, XlsxFormat
 from foreignpolicy.jobs import export_file
@@ -32,7 +33,8 @@ class Command(BaseCommand):
             file_format = XlsxFormat() if output.suffix.lower() == ".xlsx" else CsvFormat()
             with output.open("wb") as file:
                 count = export_file(resource, queryset, file_format, file, progress)
-            self.stderr.write(self.style.SUCCESS(f"{count} {kind} written to {output}."))
+            written = ngettext("%(count)d record written to %(file)s.", "%(count)d records written to %(file)s.", count)
+            self.stderr.write(self.style.SUCCESS(written % {"count": count, "file": output}))
         else:
             rows = resource.export_rows(queryset, progress=progress)
             for piece in csv_pieces(resource.get_export_headers(), rows):
