@@ -152,10 +152,53 @@ def test_create_demo_admin_makes_a_random_password_never_a_fixed_one(settings, t
 
     settings.BASE_DIR = tmp_path
     out, _ = run("create_demo_admin")
-    password = (tmp_path / "var" / "admin-password.txt").read_text().strip()
+    (kept,) = (tmp_path / "var").glob("admin-password*.txt")
+    password = kept.read_text().strip()
     assert len(password) >= 12
     assert f"password “{password}”" in out
     assert get_user_model().objects.get(username="admin").check_password(password)
+    assert run("create_demo_admin")[0] == out  # the same, run again
+
+
+def test_each_database_keeps_its_own_demo_password_and_a_stale_one_is_never_printed(settings, tmp_path, monkeypatch):
+    from django.contrib.auth import get_user_model
+
+    from foreignpolicy.management.commands import create_demo_admin
+
+    settings.BASE_DIR = tmp_path
+    run("create_demo_admin")
+    other = {**settings.DATABASES["default"], "NAME": "other", "HOST": "db.example"}
+    monkeypatch.setitem(settings.DATABASES, "default", other)
+    monkeypatch.setattr(create_demo_admin.connection, "vendor", "postgresql")
+    assert create_demo_admin.password_file().name == "admin-password-postgresql-db.example-other.txt"
+    # That database's admin was made with another password: this one's file is not read.
+    out, _ = run("create_demo_admin")
+    assert out.strip() == "User “admin” exists; set a new password with: python manage.py changepassword admin"
+    monkeypatch.undo()
+    user = get_user_model().objects.get(username="admin")
+    user.set_password("changed by hand")
+    user.save()
+    assert "password “" not in run("create_demo_admin")[0]
+
+
+@pytest.mark.parametrize(
+    ("locale", "language"),
+    [
+        ({"LANG": "es_PE.UTF-8"}, "es"),
+        ({"LANG": "C.UTF-8"}, "en"),
+        ({}, "en"),
+        ({"LANG": "es_ES", "LC_ALL": "en_GB"}, "en"),
+        ({"LANG": "fr_FR"}, "en"),
+    ],
+)
+def test_command_output_follows_the_operators_locale_english_by_default(monkeypatch, locale, language):
+    from foreignpolicy.management.base import operator_language
+
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in locale.items():
+        monkeypatch.setenv(name, value)
+    assert operator_language() == language
 
 
 class Terminal(StringIO):
