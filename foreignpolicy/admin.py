@@ -8,6 +8,7 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_permission_codename
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import models
@@ -17,6 +18,7 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from reversion.models import Version
@@ -37,7 +39,7 @@ from .models import (
     slug_from_titles,
 )
 from .page_cache import public_content_changed
-from .registry import resource_for_model
+from .registry import RESOURCES, resource_for, resource_for_model
 from .revisions import Names, current_data, differences, local_time, record_revision, recording, restore
 from .tasks import start
 
@@ -361,11 +363,21 @@ class CountryAdmin(admin.ModelAdmin):
         return ["code", "alpha3"] if obj else []
 
 
+class RecordKindFilter(admin.RelatedFieldListFilter):
+    """The kinds of record imported: the three, by their names, not every content type."""
+
+    def field_choices(self, field, request, model_admin):
+        kinds = [resource_for(kind)._meta.model for kind in RESOURCES]
+        return [
+            (ContentType.objects.get_for_model(model).pk, capfirst(model._meta.verbose_name_plural)) for model in kinds
+        ]
+
+
 @admin.register(ImportRecord)
 class ImportRecordAdmin(admin.ModelAdmin):
     list_display = [
         "__str__",
-        "content_type",
+        "record_kind",
         "user",
         "imported_at",
         "created",
@@ -377,7 +389,8 @@ class ImportRecordAdmin(admin.ModelAdmin):
     ]
     exclude = ["undo_data"]
     change_form_template = "admin/foreignpolicy/importrecord_change_form.html"
-    list_filter = ["content_type", "user", "imported_at"]
+    change_list_template = "admin/foreignpolicy/importrecord_change_list.html"
+    list_filter = [("content_type", RecordKindFilter), "user", "imported_at"]
     search_fields = ["file_name", "user__username"]
     date_hierarchy = "imported_at"
     list_select_related = ["content_type", "user"]
@@ -393,6 +406,10 @@ class ImportRecordAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("undone_by", "undoes").defer("undo_data")
+
+    @admin.display(description=_("kind of record"), ordering="content_type")
+    def record_kind(self, record):
+        return capfirst(record.content_type.model_class()._meta.verbose_name_plural)
 
     @admin.display(description=_("undo"))
     def undo_state(self, record):

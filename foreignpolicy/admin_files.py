@@ -22,9 +22,11 @@ from django.shortcuts import get_object_or_404
 from django.template.defaultfilters import filesizeformat
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.http import content_disposition_header
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 from django.views.decorators.http import require_POST
 from import_export.admin import ExportMixin
 from import_export.forms import ExportForm
@@ -62,6 +64,11 @@ class UploadForm(forms.Form):
         return upload
 
 
+# Words of django-import-export's export page, worded here so that this catalogue gives
+# their Spanish (the library's own says "importer" on the export page).
+LIBRARY_WORDS = [gettext_noop("This exporter will export the following fields: ")]
+
+
 class FileImportExportMixin(ExportMixin):
     """Import (ours: preview, confirm) and export (django-import-export's form, our formats),
     each as a job when the file is large."""
@@ -73,6 +80,11 @@ class FileImportExportMixin(ExportMixin):
     export_formats = EXPORT_FORMATS
     # Every column, always: an export is a file that can be imported again as it is.
     export_form_class = ExportForm
+
+    def get_export_filename(self, request, queryset, file_format):
+        """ "acuerdos-2026-11-28.xlsx": the kind in the staff member's language, and the day."""
+        name = slugify(self.model._meta.verbose_name_plural)
+        return f"{name}-{timezone.localdate().isoformat()}.{file_format.get_extension()}"
 
     def get_urls(self):
         prefix = f"{self.opts.app_label}_{self.opts.model_name}"

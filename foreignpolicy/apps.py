@@ -8,9 +8,10 @@ class ForeignPolicyConfig(AppConfig):
     verbose_name = _("Reference vocabularies")
 
     def ready(self):
-        from . import page_cache
+        from . import admin_site, page_cache
 
         page_cache.connect_signals()
+        admin_site.name_library_models()
 
 
 class StaffAdminConfig(admin_apps.AdminConfig):
