@@ -84,12 +84,30 @@ def test_import_csv_refuses_an_unreadable_file_with_its_reason(tmp_path):
         call_command("import_csv", "agreements", str(tmp_path / "missing.csv"), "--language", "en")
 
 
-def test_import_csv_speaks_spanish_by_default(tmp_path):
+@pytest.mark.parametrize(
+    ("locale", "reason", "problem"),
+    [
+        (
+            "es_PE.UTF-8",
+            "se encontró 1 problema; no se importó nada",
+            "Fila 2, columna «status»: No se reconoce como estado de acuerdo: «Vigentes».",
+        ),
+        (
+            "C.UTF-8",
+            "1 problem found; nothing was imported",
+            "Row 2, column “status”: Not a known agreement status: “Vigentes”.",
+        ),
+    ],
+)
+def test_import_csv_speaks_the_operators_language(tmp_path, monkeypatch, locale, reason, problem):
+    monkeypatch.delenv("LC_ALL", raising=False)
+    monkeypatch.delenv("LC_MESSAGES", raising=False)
+    monkeypatch.setenv("LANG", locale)
     path = write(tmp_path, "a.csv", "title_en,type,status\nX,Acuerdo marco,Vigentes\n")
     err = StringIO()
-    with pytest.raises(CommandError, match="se encontró 1 problema; no se importó nada"):
+    with pytest.raises(CommandError, match=reason):
         call_command("import_csv", "agreements", str(path), stderr=err)
-    assert err.getvalue().strip() == "Fila 2, columna «status»: No se reconoce como estado de acuerdo: «Vigentes»."
+    assert err.getvalue().strip() == problem
 
 
 def test_export_csv_writes_a_file_excel_opens_with_accents(tmp_path):

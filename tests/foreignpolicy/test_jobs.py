@@ -404,7 +404,7 @@ def test_a_large_export_is_a_job_whose_file_only_its_owner_may_download(
     assert job_url(job) in admin_client.get(EXPORT).content.decode()
     download = admin_client.get(job_url(job, "job_download"))
     assert download["Content-Type"].startswith(kind)
-    assert download["Content-Disposition"].startswith('attachment; filename="Agreement-')
+    assert download["Content-Disposition"].startswith('attachment; filename="agreements-')
     if format_ == 0:
         rows = list(csv.DictReader(io.StringIO(download.getvalue().decode("utf-8-sig"))))
         assert [row["slug"] for row in rows] == ["a-in-force", "b-in-force"]
