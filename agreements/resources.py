@@ -90,3 +90,31 @@ class AgreementResource(RecordResource):
         SameValues(_("the same Spanish title"), "title_es"),
         SameTypePartiesAndSignature(),
     ]
+    examples = (
+        {
+            "slug": "peru-guatemala-fta",
+            "title_en": "Peru–Guatemala Free Trade Agreement",
+            "title_es": "Tratado de Libre Comercio Perú - Guatemala",
+            "short_title": "TLC Perú-Guatemala",
+            "type": "free-trade-agreement",
+            "status": "signed",
+            "parties": "GT",
+            "directorate": "economic-affairs",
+            "topics": "trade",
+            "signed_on": "2011-12-06",
+            "summary_en": "Signed in 2011; not yet in force.",
+            "summary_es": "Suscrito en 2011; aún no vigente.",
+            "published": "no",
+        },
+        {
+            "slug": "tisa",
+            "title_en": "Trade in Services Agreement",
+            "title_es": "Acuerdo sobre el Comercio de Servicios",
+            "short_title": "TISA",
+            "type": "multilateral-agreement",
+            "status": "under_negotiation",
+            "parties": "EU; US; JP",
+            "topics": "trade",
+            "published": "no",
+        },
+    )

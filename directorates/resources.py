@@ -38,6 +38,29 @@ class DirectorateResource(RecordResource):
         export_order = fields
         import_id_fields = ("slug",)
 
+    examples = (
+        {
+            "slug": "dg-asia-oceania",
+            "acronym": "DAO",
+            "name_en": "Directorate-General for Asia and Oceania",
+            "name_es": "Dirección General de Asia y Oceanía",
+            "summary_en": "Conducts Peru's relations with the countries of Asia and Oceania.",
+            "summary_es": "Conduce las relaciones del Perú con los países de Asia y Oceanía.",
+            "topics": "trade; science-technology-and-innovation",
+            "position": "5",
+            "published": "no",
+        },
+        {
+            "slug": "northeast-asia",
+            "name_en": "Directorate for Northeast Asia",
+            "name_es": "Dirección de Asia Nororiental",
+            "parent": "DAO",
+            "body_en": "- China\n- Japan\n- Republic of Korea",
+            "body_es": "- China\n- Japón\n- República de Corea",
+            "position": "1",
+            "published": "no",
+        },
+    )
     cross_row_checks = [lambda rows, present: parent_cycles(rows, present)]
     duplicate_rules = [
         SameValues(_("the same acronym"), "acronym"),

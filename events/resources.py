@@ -64,6 +64,32 @@ class EventResource(RecordResource):
         export_order = fields
         import_id_fields = ("slug",)
 
+    examples = (
+        {
+            "slug": "apec-leaders-meeting-2024",
+            "title_en": "APEC Economic Leaders' Meeting in Lima",
+            "title_es": "Reunión de Líderes Económicos del APEC en Lima",
+            "date": "2024-11-15",
+            "end_date": "2024-11-16",
+            "type": "summit",
+            "location": "Lima",
+            "country": "PE",
+            "participants": "APEC",
+            "topics": "trade",
+            "published": "no",
+        },
+        {
+            "slug": "visit-to-japan-2025",
+            "title_en": "Official visit to Japan",
+            "title_es": "Visita oficial al Japón",
+            "date": "2025-03",
+            "type": "official-visit",
+            "country": "JP",
+            "participants": "JP",
+            "published": "no",
+        },
+    )
+
     duplicate_rules = [
         SameValues(_("the same date and English title"), "date", "title_en"),
         SameValues(_("the same date and Spanish title"), "date", "title_es"),

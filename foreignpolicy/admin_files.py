@@ -8,6 +8,7 @@ that the staff member may leave and come back to. A large export is a job too, a
 file is downloaded from the job's page. Only a job's owner ever sees it.
 """
 
+import io
 import tempfile
 
 from django import forms
@@ -17,7 +18,7 @@ from django.contrib.auth import get_permission_codename
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
-from django.http import FileResponse, Http404, HttpResponseRedirect, StreamingHttpResponse
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from django.template.defaultfilters import filesizeformat
 from django.template.response import TemplateResponse
@@ -32,7 +33,7 @@ from import_export.admin import ExportMixin
 from import_export.forms import ExportForm
 
 from . import jobs
-from .file_formats import EXPORT_FORMATS
+from .file_formats import EXPORT_FORMATS, CsvFormat
 from .models import FileJob
 from .tabular import xlsx_unpacked_size
 from .tasks import start
@@ -91,6 +92,7 @@ class FileImportExportMixin(ExportMixin):
         view = self.admin_site.admin_view
         return [
             path("import/", view(self.import_action), name=f"{prefix}_import"),
+            path("import/template.csv", view(self.template_view), name=f"{prefix}_import_template"),
             path("jobs/<uuid:job_id>/", view(self.job_view), name=f"{prefix}_job"),
             path("jobs/<uuid:job_id>/confirm/", view(require_POST(self.confirm_view)), name=f"{prefix}_job_confirm"),
             path("jobs/<uuid:job_id>/download/", view(self.download_view), name=f"{prefix}_job_download"),
@@ -183,6 +185,19 @@ class FileImportExportMixin(ExportMixin):
             )
             return HttpResponseRedirect(reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist"))
         return HttpResponseRedirect(self.job_url(job))
+
+    def template_view(self, request):
+        """A file to start from: the columns, and two example rows (docs/csv-format.md, "Templates")."""
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        resource = self.resource()
+        output = io.BytesIO()
+        CsvFormat().write(resource.get_export_headers(), resource.template_rows(), output)
+        template = slugify(_("template"))  # "template-agreements.csv", "plantilla-acuerdos.csv"
+        name = f"{template}-{slugify(self.model._meta.verbose_name_plural)}.csv"
+        response = HttpResponse(output.getvalue(), content_type=CsvFormat().get_content_type())
+        response["Content-Disposition"] = content_disposition_header(True, name)
+        return response
 
     def download_view(self, request, job_id):
         if not self.has_export_permission(request):

@@ -40,6 +40,13 @@ class RecordResource(resources.ModelResource):
 
     cross_row_checks = ()
     duplicate_rules = ()
+    # Two rows of the import template ({column: cell}), drawn from the seed documents: the
+    # format shown by example, valid on a site with the demo's vocabularies and directorates.
+    examples = ()
+
+    def template_rows(self):
+        """The import template's rows below its header: the examples, every column in order."""
+        return [[example.get(column, "") for column in self.get_export_headers()] for example in self.examples]
 
     @property
     def title_columns(self):
