@@ -179,6 +179,11 @@ class CellWidget(widgets.Widget):
     def render(self, value, obj=None, **kwargs):
         return "" if value is None else str(value)
 
+    def json_value(self, cell):
+        """What the JSON download gives for an export's `cell` (docs/csv-format.md, "JSON"):
+        the text, null for an empty cell."""
+        return cell if cell != "" else None
+
     def describe(self, value):
         """The value as the preview shows what it understood of a new row."""
         return self.render(value)
@@ -287,6 +292,9 @@ class PositionWidget(CellWidget):
             raise ValueError(_("“%(value)s” is not a whole number of 0 or more.") % {"value": text})
         return int(text)
 
+    def json_value(self, cell):
+        return int(cell) if cell else 0
+
 
 class PublishedWidget(CellWidget):
     # VERDADERO and FALSO are what a Spanish Excel writes for TRUE and FALSE.
@@ -303,6 +311,9 @@ class PublishedWidget(CellWidget):
 
     def render(self, value, obj=None, **kwargs):
         return "yes" if value else "no"
+
+    def json_value(self, cell):
+        return cell == "yes"
 
     def describe(self, value):
         return _("published") if value else _("draft")
@@ -372,6 +383,9 @@ class VocabularyWidget(CellWidget):
         self.label = label
         self.many = many
         self.lookup = None
+
+    def json_value(self, cell):
+        return split_list(cell) if self.many else super().json_value(cell)
 
     def tiers(self):
         entries = [entry for model in self.models for entry in model.objects.all()]
@@ -481,6 +495,9 @@ class RecordWidget(CellWidget):
         self.many = many
         self.by_acronym = by_acronym
         self.lookup = None
+
+    def json_value(self, cell):
+        return split_list(cell) if self.many else super().json_value(cell)
 
     def prepare(self, values, context):
         in_file = context.rows_of(self.model)

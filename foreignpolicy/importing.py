@@ -59,9 +59,10 @@ class RecordResource(resources.ModelResource):
     def filter_export(self, queryset, **kwargs):
         return queryset.for_export()
 
-    def export_rows(self, queryset=None, *, public=False, progress=None):
+    def export_rows(self, queryset=None, *, public=False, progress=None, keep_order=False):
         """The cells of the export of `queryset` (all records by default), row by row, in
-        the order of `for_export()`; the headers are get_export_headers().
+        the order of `for_export()`, or (`keep_order`) in `queryset`'s own, the order of
+        the list it was filtered for; the headers are get_export_headers().
 
         One query reads the records' own values, joined to their vocabulary entries and
         referenced slugs, with their links listed by subqueries, through a database cursor
@@ -69,7 +70,10 @@ class RecordResource(resources.ModelResource):
         reach published records only (the downloads). `progress(done, total)` is told after
         each chunk."""
         model = self._meta.model
+        ordering = [*(queryset.query.order_by or model._meta.ordering), "pk"] if keep_order else None
         queryset = self.filter_export(self.get_queryset() if queryset is None else queryset)
+        if ordering:
+            queryset = queryset.order_by(*ordering)
         # Values, not instances: the prefetches of for_export() and public() go unused.
         queryset = queryset.prefetch_related(None)
         readers = [column.export_reader(model, public) for column in self.get_export_fields()]

@@ -196,12 +196,12 @@ def test_public_downloads_leave_out_links_to_drafts_and_drafts_themselves(client
         return {row["slug"]: row for row in json.loads(download(client, kind, "json", {}).getvalue())}
 
     directorates, agreements, events = rows("directorates"), rows("agreements"), rows("events")
-    assert "zz-draft-unit" not in directorates and directorates["zz-unit"]["parent"] == ""
+    assert "zz-draft-unit" not in directorates and directorates["zz-unit"]["parent"] is None
     assert directorates["zz-child"]["parent"] == "zz-unit"
-    assert "zz-draft-treaty" not in agreements and agreements["zz-treaty"]["directorate"] == ""
+    assert "zz-draft-treaty" not in agreements and agreements["zz-treaty"]["directorate"] is None
     assert agreements["zz-undated"]["directorate"] == "zz-unit"
-    assert events["zz-meeting"]["directorates"] == "zz-unit"
-    assert events["zz-meeting"]["agreements"] == "peru-chile-fta;zz-treaty"
+    assert events["zz-meeting"]["directorates"] == ["zz-unit"]
+    assert events["zz-meeting"]["agreements"] == ["peru-chile-fta", "zz-treaty"]
     assert "zz-draft-event" not in events
 
 
@@ -376,3 +376,33 @@ def test_export_csv_writes_excel_with_the_cells_of_the_csv_file(world, tmp_path)
     exported = read_csv(staff_export("agreements", tmp_path))
     assert cells[0] == list(exported.headers)
     assert [row[0] for row in cells[1:]] == [row[0] for row in exported]
+
+
+def test_a_download_keeps_the_order_of_the_list_it_was_filtered_for(client, world):
+    for query in ({}, {"ordering": "title"}, {"ordering": "-in_force", "party": "CL"}):
+        listed = []
+        page = 1
+        while True:
+            response = client.get(url("agreements:list"), {**query, "page": page})
+            listed += [agreement.slug for agreement in response.context["object_list"]]
+            if not response.context["page_obj"].has_next():
+                break
+            page += 1
+        downloaded = [row["slug"] for row in json.loads(download(client, "agreements", "json", query).getvalue())]
+        assert downloaded == listed, query
+    timeline = [row["slug"] for row in json.loads(download(client, "events", "json", {}).getvalue())]
+    dates = [row["date"] for row in json.loads(download(client, "events", "json", {}).getvalue())]
+    assert dates == sorted(dates, reverse=True) and len(timeline) == len(set(timeline))
+
+
+def test_the_json_download_gives_lists_as_arrays_yes_no_as_booleans_and_empty_cells_as_null(client, world):
+    agreements = {row["slug"]: row for row in json.loads(download(client, "agreements", "json", {}).getvalue())}
+    pacific = agreements["pacific-alliance-framework-agreement"]
+    assert pacific["parties"] == ["CL", "CO", "MX", "Pacific Alliance"]
+    assert pacific["topics"] == ["trade"] and pacific["published"] is True
+    assert pacific["signed_on"] == "2012-06-06" and pacific["ended_on"] is None
+    assert agreements["ace-58-mercosur"]["signed_on"] == "2005"  # ISO 8601 at its precision
+    directorates = json.loads(download(client, "directorates", "json", {}).getvalue())
+    assert all(isinstance(row["position"], int) for row in directorates)
+    events = json.loads(download(client, "events", "json", {}).getvalue())
+    assert all(isinstance(row["participants"], list) and isinstance(row["agreements"], list) for row in events)
