@@ -28,12 +28,21 @@ class AgreementStatusAdmin(admin.ModelAdmin):
 @admin.register(Agreement)
 class AgreementAdmin(RecordAdmin):
     resource_classes = [AgreementResource]
-    list_display = ["title_es", "title_en", "short_title", "type", "status", "signed_on", "in_force_on", "published"]
+    list_display = ["title", "short_title", "status", "signed", "in_force"]
     list_filter = ["is_published", "status", "type", "directorate", "topics", "signed_on", "in_force_on"]
     list_select_related = ["type", "status"]
     search_fields = ["title_en", "title_es", "short_title", "slug", "summary_en", "summary_es"]
     autocomplete_fields = ["type", "directorate", "countries", "organisations", "topics"]
     date_hierarchy = "signed_on"
+
+    @admin.display(description=_("signed"), ordering="signed_on")
+    def signed(self, agreement):
+        return agreement.signed or "—"  # at its precision, as the public site shows it
+
+    @admin.display(description=_("in force since"), ordering="in_force_on")
+    def in_force(self, agreement):
+        return agreement.in_force or "—"
+
     fieldsets = [
         (
             None,

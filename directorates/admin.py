@@ -26,7 +26,7 @@ class DirectorateForm(RecordForm):
 class DirectorateAdmin(RecordAdmin):
     resource_classes = [DirectorateResource]
     form = DirectorateForm
-    list_display = ["name_es", "name_en", "acronym", "parent", "position", "published", "updated_at"]
+    list_display = ["title", "acronym", "parent", "position"]
     list_filter = ["is_published", "parent", "topics"]
     list_select_related = ["parent"]
     search_fields = ["name_en", "name_es", "acronym", "slug", "summary_en", "summary_es"]

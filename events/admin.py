@@ -15,12 +15,17 @@ class EventTypeAdmin(VocabularyAdmin):
 @admin.register(Event)
 class EventAdmin(RecordAdmin):
     resource_classes = [EventResource]
-    list_display = ["title_es", "title_en", "date", "type", "location", "country", "published"]
-    list_filter = ["is_published", "type", "directorates", "topics", "date"]
+    list_display = ["title", "when", "type"]
+    list_filter = ["is_published", "type", "country", "directorates", "topics", "date"]
     list_select_related = ["type", "country"]
     search_fields = ["title_en", "title_es", "slug", "location", "summary_en", "summary_es"]
     autocomplete_fields = ["type", "country", "countries", "organisations", "directorates", "agreements", "topics"]
     date_hierarchy = "date"
+
+    @admin.display(description=_("date"), ordering="date")
+    def when(self, event):
+        return event.when  # at its precision, as the public site shows it
+
     fieldsets = [
         (None, {"fields": [("title_es", "title_en"), "slug", "type", ("is_published", "publish_at")]}),
         (

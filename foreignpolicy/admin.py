@@ -18,6 +18,7 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.text import capfirst
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -101,7 +102,22 @@ class RecordAdmin(FileImportExportMixin, admin.ModelAdmin):
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     def get_list_display(self, request):
-        return [*super().get_list_display(request), "publish_at", "changed_by", "published_by"]
+        # What an editor scans a list for; the rest (who published, types, places) are filters.
+        return [*super().get_list_display(request), "publication", "changed_by"]
+
+    @admin.display(description=_("title"))
+    def title(self, record):
+        """In the staff member's language, or the other when it has none."""
+        return getattr(record, self.model.title_field)
+
+    @admin.display(description=_("publication"), ordering="is_published")
+    def publication(self, record):
+        if record.is_scheduled:
+            moment = date_format(timezone.localtime(record.publish_at), "SHORT_DATETIME_FORMAT")
+            return gettext("scheduled: %(moment)s") % {"moment": moment}
+        if record.is_published:
+            return gettext("published")
+        return gettext("withdrawn") if record.withdrawn_at else gettext("draft")
 
     def get_list_filter(self, request):
         editors = admin.RelatedOnlyFieldListFilter

@@ -7,6 +7,7 @@ import re
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import capfirst
 
 from tests.factories import AgreementFactory
 
@@ -63,3 +64,31 @@ def test_the_export_page_is_in_spanish_and_the_file_is_named_in_it(admin_client)
     )
     day = timezone.localdate().isoformat()
     assert f'filename="acuerdos-{day}.csv"' in response["Content-Disposition"]
+
+
+def test_the_agreements_list_shows_what_an_editor_scans_for_with_dates_as_the_public_site_does(admin_client):
+    from datetime import date
+
+    from foreignpolicy.partial_dates import Precision
+
+    AgreementFactory(
+        title_en="Agreement with the OAS",
+        title_es="Acuerdo con la OEA",
+        signed_on=date(2026, 1, 1),
+        signed_on_precision=Precision.MONTH,
+        in_force_on=None,
+    )
+    response = spanish(admin_client, "admin:agreements_agreement_changelist")
+    columns = [capfirst(header["text"]) for header in response.context["result_headers"]][1:]  # after the checkbox
+    assert columns == [
+        "Título",
+        "Título abreviado",
+        "Estado",
+        "Suscrito",
+        "Vigente desde",
+        "Publicación",
+        "Modificado por última vez por",
+    ]
+    page = text_of(response)
+    assert "Acuerdo con la OEA" in page and "enero de 2026" in page and "1 de enero de 2026" not in page
+    assert "publicado" in page
