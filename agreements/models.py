@@ -5,7 +5,15 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from directorates.models import Directorate
-from foreignpolicy.models import Country, Organisation, PublishableQuerySet, Record, Topic, Vocabulary
+from foreignpolicy.models import (
+    Country,
+    Organisation,
+    PublishableQuerySet,
+    Record,
+    Topic,
+    Vocabulary,
+    record_permissions,
+)
 from foreignpolicy.partial_dates import PartialDateAttribute, precision_field
 from foreignpolicy.revisions import versioned
 from foreignpolicy.text import Translated
@@ -194,11 +202,7 @@ class Agreement(Record):
     class Meta:
         verbose_name = _("agreement")
         verbose_name_plural = _("agreements")
-        permissions = [
-            ("import_agreement", _("Can import agreements from files")),
-            ("export_agreement", _("Can export agreements to files")),
-            ("publish_agreement", _("Can publish, unpublish and schedule agreements")),
-        ]
+        permissions = record_permissions("agreement", _("agreements"))
         ordering = list(BY_SIGNATURE)
         indexes = [
             # Serves the default order (page 100 as page 1) and ranges of signature dates.

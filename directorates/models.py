@@ -2,7 +2,7 @@ from django.db import models
 from django.db.models import Prefetch
 from django.utils.translation import gettext_lazy as _
 
-from foreignpolicy.models import PublishableQuerySet, Record, Topic
+from foreignpolicy.models import PublishableQuerySet, Record, Topic, record_permissions
 from foreignpolicy.revisions import versioned
 from foreignpolicy.text import Translated
 
@@ -65,11 +65,7 @@ class Directorate(Record):
     class Meta:
         verbose_name = _("directorate")
         verbose_name_plural = _("directorates")
-        permissions = [
-            ("import_directorate", _("Can import directorates from files")),
-            ("export_directorate", _("Can export directorates to files")),
-            ("publish_directorate", _("Can publish, unpublish and schedule directorates")),
-        ]
+        permissions = record_permissions("directorate", _("directorates"))
         ordering = ["position", "name_en"]
 
     def __str__(self):

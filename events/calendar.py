@@ -47,6 +47,6 @@ def render(events, request, name):
     calendar.add("x-wr-calname", icalendar.vText(name))
     # Whole seconds, in UTC: DTSTAMP:20250101T120000Z.
     stamp = timezone.now().replace(microsecond=0)
-    for event in events.select_related("country"):
+    for event in events:
         calendar.add_component(calendar_event(event, request, stamp))
     return calendar.to_ical()

@@ -4,7 +4,15 @@ from django.utils.translation import gettext_lazy as _
 
 from agreements.models import Agreement
 from directorates.models import Directorate
-from foreignpolicy.models import Country, Organisation, PublishableQuerySet, Record, Topic, Vocabulary
+from foreignpolicy.models import (
+    Country,
+    Organisation,
+    PublishableQuerySet,
+    Record,
+    Topic,
+    Vocabulary,
+    record_permissions,
+)
 from foreignpolicy.partial_dates import PartialDateAttribute, precision_field
 from foreignpolicy.revisions import versioned
 from foreignpolicy.text import Translated
@@ -87,11 +95,7 @@ class Event(Record):
     class Meta:
         verbose_name = _("event")
         verbose_name_plural = _("events")
-        permissions = [
-            ("import_event", _("Can import events from files")),
-            ("export_event", _("Can export events to files")),
-            ("publish_event", _("Can publish, unpublish and schedule events")),
-        ]
+        permissions = record_permissions("event", _("events"))
         ordering = ["-date", "title_en"]
         indexes = [models.Index(fields=["date"])]
 

@@ -113,6 +113,10 @@ class CalendarView(FilteredMixin, View):
 
     filterset_class = EventFilter
 
+    def base_queryset(self):
+        # A calendar entry shows the event's own fields and its country, no other relation.
+        return Event.objects.public().prefetch_related(None).select_related("country")
+
     def get(self, request):
         refusal = self.refusal()
         if refusal:

@@ -12,7 +12,7 @@ from django.db import models
 from django.db.models import Count, Prefetch, Q
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.text import slugify
+from django.utils.text import format_lazy, slugify
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -100,6 +100,16 @@ def public_links(model, closed=False):
             queryset=field.related_model.objects.none() if closed else field.related_model.objects.published(),
         )
         for field in record_links(model)
+    ]
+
+
+def record_permissions(name, plural):
+    """The permissions of a record kind beyond Django's four, for its Meta (README, "Roles"):
+    `name` as in the model's name ("agreement"), `plural` as staff read it ("agreements")."""
+    return [
+        (f"import_{name}", format_lazy(_("Can import {} from files"), plural)),
+        (f"export_{name}", format_lazy(_("Can export {} to files"), plural)),
+        (f"publish_{name}", format_lazy(_("Can publish, unpublish and schedule {}"), plural)),
     ]
 
 

@@ -4,8 +4,8 @@ from django.contrib.sitemaps import views as sitemaps
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
-from . import views
-from .sitemaps import SITEMAPS
+from pages import views
+from pages.sitemaps import SITEMAPS
 
 # Needing no database, as the failure may be the database's (foreignpolicy.error_pages).
 handler500 = "foreignpolicy.error_pages.server_error"
@@ -20,7 +20,7 @@ topic_patterns = (
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    # The index lists every page of every section (foreignpolicy.sitemaps.LIMIT addresses each).
+    # The index lists every page of every section (pages.sitemaps.LIMIT addresses each).
     path("sitemap.xml", sitemaps.index, {"sitemaps": SITEMAPS, "sitemap_url_name": "sitemap-section"}, name="sitemap"),
     path("sitemap-<section>.xml", sitemaps.sitemap, {"sitemaps": SITEMAPS}, name="sitemap-section"),
     path("robots.txt", views.RobotsView.as_view(), name="robots"),

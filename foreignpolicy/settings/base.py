@@ -58,6 +58,8 @@ INSTALLED_APPS = [
     "directorates",
     "agreements",
     "events",
+    # The pages across the three kinds, and the demo: depends on all of the above.
+    "pages",
 ]
 
 MIDDLEWARE = [
@@ -252,13 +254,9 @@ PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "3600"))
 # the database does not answer (a week: an outage over a weekend).
 PAGE_CACHE_STALE_SECONDS = int(os.environ.get("PAGE_CACHE_STALE_SECONDS", str(7 * 24 * 60 * 60)))
 
-# Imports run inside one transaction of their own (all or nothing) and write their own
-# change history, naming the file and each changed value.
+# An import runs inside one transaction of its own: all or nothing. (Who may import and
+# export is each kind's own permission: foreignpolicy.admin_files.)
 IMPORT_EXPORT_USE_TRANSACTIONS = True
-IMPORT_EXPORT_SKIP_ADMIN_LOG = True
-# Without these, any staff member could import into and export every model.
-IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "import"
-IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "export"
 # The largest file the admin's import accepts: 20 MB, some 30,000 agreement rows with
 # summaries as the demo's (docs/csv-format.md, "Size").
 IMPORT_MAX_UPLOAD_BYTES = int(os.environ.get("IMPORT_MAX_UPLOAD_BYTES", str(20 * 1024 * 1024)))

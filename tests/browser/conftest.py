@@ -7,16 +7,14 @@ except in CI (CI=true), where they fail: CI must never lose them silently.
 
 import io
 import os
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 from django.core.management import call_command
 
-# Playwright's sync API runs an event loop in this thread; Django would otherwise refuse
-# the ORM calls the fixtures make in it.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
+ASYNC_UNSAFE = "DJANGO_ALLOW_ASYNC_UNSAFE"
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -30,9 +28,11 @@ MISSING = f"{CHROMIUM} is missing: install Chromium: apt-get install -y chromium
 TIMEOUT_MS = 10_000
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser(django_db_setup):
-    """One headless Chromium for the whole session."""
+    """One headless Chromium for the browser tests. Playwright's sync API runs an event loop
+    in this thread while they run, and Django would refuse the ORM calls their fixtures
+    make in it: its async-safety check is off for them alone, and on again after them."""
     if not CHROMIUM.exists():
         if os.environ.get("CI") == "true":
             pytest.fail(f"Browser tests cannot run in CI: {MISSING}", pytrace=False)
@@ -41,7 +41,7 @@ def browser(django_db_setup):
     from playwright.sync_api import sync_playwright
 
     serialized = {alias: getattr(connections[alias], "_test_serialized_contents", None) for alias in connections}
-    with sync_playwright() as playwright:
+    with async_unsafe_allowed(), sync_playwright() as playwright:
         # From here on an asyncio loop counts as running in this thread, and asgiref then
         # keeps Django's connections in a context-local store: new connection objects,
         # without the test database's migrated contents serialized when it was made, which
@@ -55,6 +55,19 @@ def browser(django_db_setup):
         # Those connections are closed while they can still be reached, so that the test
         # database can be dropped.
         connections.close_all()
+
+
+@contextmanager
+def async_unsafe_allowed():
+    before = os.environ.get(ASYNC_UNSAFE)
+    os.environ[ASYNC_UNSAFE] = "true"
+    try:
+        yield
+    finally:
+        if before is None:
+            del os.environ[ASYNC_UNSAFE]
+        else:
+            os.environ[ASYNC_UNSAFE] = before
 
 
 @pytest.fixture

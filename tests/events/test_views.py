@@ -3,6 +3,8 @@ from datetime import date, timedelta
 import icalendar
 import pytest
 from defusedxml import ElementTree
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import formats
 
 from agreements.models import AgreementStatus
@@ -451,3 +453,13 @@ def test_the_atom_feed_gives_a_hostile_title_and_summary_as_text(client):
         "category",
         "summary",
     ]
+
+
+def test_the_calendar_reads_the_events_and_their_country_and_nothing_else(client):
+    for event in EventFactory.create_batch(5, date=date.today() + timedelta(days=3)):
+        event.countries.add(Country.objects.get(code="CL"))
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url("events:calendar")).status_code == 200
+    tables = " ".join(query["sql"] for query in queries.captured_queries)
+    for relation in ("events_event_countries", "events_event_organisations", "events_event_topics"):
+        assert relation not in tables

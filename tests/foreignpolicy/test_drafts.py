@@ -20,7 +20,7 @@ from directorates.models import Directorate
 from events.models import Event, EventType
 from foreignpolicy.models import Country, Organisation, Topic
 from foreignpolicy.registry import resource_for
-from foreignpolicy.sitemaps import SITEMAPS
+from pages.sitemaps import SITEMAPS
 from tests.factories import AgreementFactory, DirectorateFactory, EventFactory, StaffFactory
 from tests.helpers import url
 

@@ -3,7 +3,7 @@ import re
 import pytest
 
 from agreements.models import Agreement
-from foreignpolicy.sitemaps import RecordSitemap
+from pages.sitemaps import RecordSitemap
 from tests.factories import AgreementFactory, DirectorateFactory, EventFactory
 from tests.helpers import url
 

@@ -31,8 +31,8 @@ from foreignpolicy.filters import FIRST_YEAR, LAST_YEAR
 from foreignpolicy.models import Country, Topic
 from foreignpolicy.public import PageForm
 from foreignpolicy.search import SEARCH_MAX_LENGTH
-from foreignpolicy.sitemaps import SITEMAPS
-from foreignpolicy.views import SearchForm
+from pages.sitemaps import SITEMAPS
+from pages.views import SearchForm
 from tests.factories import AgreementFactory, DirectorateFactory, EventFactory
 from tests.helpers import url
 

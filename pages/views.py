@@ -10,10 +10,9 @@ from django.views.generic import TemplateView
 from agreements.models import Agreement, AgreementStatus
 from directorates.models import Directorate
 from events.models import Event
-
-from .models import Topic, public_count
-from .public import QueryFormsMixin
-from .search import SEARCH_MAX_LENGTH
+from foreignpolicy.models import Topic, public_count
+from foreignpolicy.public import QueryFormsMixin
+from foreignpolicy.search import SEARCH_MAX_LENGTH
 
 LATEST_EVENTS = 6
 UPCOMING_EVENTS = 4

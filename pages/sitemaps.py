@@ -7,8 +7,7 @@ from django.urls import reverse
 from agreements.models import Agreement
 from directorates.models import Directorate
 from events.models import Event
-
-from .models import Topic
+from foreignpolicy.models import Topic
 
 # Addresses on one page of a section (each record has one per language); the index at
 # /sitemap.xml lists every page. The protocol allows 50,000.
