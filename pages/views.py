@@ -4,6 +4,7 @@ from django import forms
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
@@ -12,7 +13,8 @@ from directorates.models import Directorate
 from events.models import Event
 from foreignpolicy.models import Topic, public_count
 from foreignpolicy.public import QueryFormsMixin
-from foreignpolicy.search import SEARCH_MAX_LENGTH
+from foreignpolicy.search import SEARCH_MAX_LENGTH, SNIPPET_WORDS, snippet
+from foreignpolicy.text import active_language
 
 LATEST_EVENTS = 6
 UPCOMING_EVENTS = 4
@@ -67,15 +69,57 @@ class SearchView(QueryFormsMixin, TemplateView):
         query = "" if self.query_errors() else self.get_form().cleaned_data["q"]
         results = []
         if query:
-            results = [
-                (Directorate, Directorate.objects.public().search(query)),
-                (Agreement, Agreement.objects.public().search(query).select_related("status")),
-                (Event, Event.objects.public().search(query).select_related("type")),
+            found = [
+                (Directorate, Directorate.objects.public().search(query), directorate_meta),
+                (Agreement, Agreement.objects.public().search(query).select_related("status"), agreement_meta),
+                (Event, Event.objects.public().search(query).select_related("type"), event_meta),
             ]
             results = [
-                (model._meta.verbose_name_plural, found.count(), found[:RESULTS_PER_KIND]) for model, found in results
+                (
+                    model._meta.verbose_name_plural,
+                    records.count(),
+                    [SearchResult(record, meta(record), query) for record in records[:RESULTS_PER_KIND]],
+                )
+                for model, records, meta in found
             ]
         return super().get_context_data(form=self.get_form(), query=query, results=results, **kwargs)
+
+
+class SearchResult:
+    """A record as the search page lists it: its title and a passage of its text, the words
+    the search matched marked; and what it is (`meta`)."""
+
+    def __init__(self, record, meta, query):
+        self.record, self.meta = record, meta
+        self.title = snippet(str(record), query, words=len(str(record))) or str(record)
+        texts = [record.summary, getattr(record, "body", ""), *other_language_texts(record)]
+        self.passage = next((found for text in texts if (found := snippet(text, query))), None)
+        if self.passage is None and record.summary:
+            self.passage = " ".join(record.summary.split()[:SNIPPET_WORDS]) + "…" * (
+                len(record.summary.split()) > SNIPPET_WORDS
+            )
+
+
+def other_language_texts(record):
+    """The record's summary and title in the language the reader is not reading, where the
+    match may be when a text has no translation."""
+    other = "en" if active_language() == "es" else "es"
+    return [getattr(record, f"summary_{other}", ""), getattr(record, f"{record.title_field}_{other}", "")]
+
+
+def directorate_meta(directorate):
+    return _("Directorate")
+
+
+def agreement_meta(agreement):
+    parts = [str(_("Agreement")), agreement.status.name]
+    if agreement.signed:
+        parts.append(gettext("signed %(date)s") % {"date": agreement.signed})
+    return " · ".join(parts)
+
+
+def event_meta(event):
+    return f"{event.type.name} · {event.when}"
 
 
 class TopicView(TemplateView):

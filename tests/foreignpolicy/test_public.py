@@ -30,7 +30,7 @@ def found(client, query, language="en"):
     response = client.get(url("search", language), {"q": query})
     kinds = ("directorates", "agreements", "events")
     return {
-        kind: [str(record) for record in rows]
+        kind: [str(result.record) for result in rows]
         for kind, (_, _, rows) in zip(kinds, response.context["results"], strict=True)
     }
 
@@ -52,6 +52,57 @@ def test_search_finds_every_kind_and_never_drafts(client, records):
 
 def test_search_matches_the_beginning_of_words(client, records):
     assert found(client, "canad")["agreements"] == ["Free Trade Agreement between Peru and Canada"]
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("TLC", ["Acuerdo de Libre Comercio Perú - Chile", "Free Trade Agreement between Peru and Canada"]),
+        ("fta canada", ["Free Trade Agreement between Peru and Canada"]),
+        (
+            "tratado de libre comercio",
+            ["Acuerdo de Libre Comercio Perú - Chile", "Free Trade Agreement between Peru and Canada"],
+        ),
+        ("ACE 58", ["ACE 58 Mercosur"]),
+        ("APC", ["Peru–US Trade Promotion Agreement"]),
+        ("OEA", ["Agreement with the OAS on electoral observation"]),
+    ],
+)
+def test_acronyms_and_common_names_find_what_they_stand_for(client, records, query, expected):
+    AgreementFactory(title_en="", title_es="Acuerdo de Libre Comercio Perú - Chile")
+    AgreementFactory(title_en="ACE 58 Mercosur", title_es="Acuerdo de Complementación Económica N.° 58")
+    AgreementFactory(title_en="Peru–US Trade Promotion Agreement", title_es="")
+    AgreementFactory(title_en="Agreement with the OAS on electoral observation", title_es="")
+    assert sorted(found(client, query)["agreements"]) == expected
+
+
+def test_a_short_acronym_matches_whole_words_only(client, records):
+    AgreementFactory(title_en="Agreement with the United Nations on peacekeeping")
+    DirectorateFactory(name_en="Unit for the Union's affairs")
+    assert found(client, "UN") == {
+        "directorates": [],
+        "agreements": ["Agreement with the United Nations on peacekeeping"],
+        "events": [],
+    }
+
+
+def test_a_result_says_what_it_is_and_shows_the_matched_words_in_a_passage(client, records):
+    from datetime import date
+
+    from foreignpolicy.partial_dates import Precision
+
+    AgreementFactory(
+        title_en="Peru–Chile Free Trade Agreement",
+        summary_en="Signed in Lima in 2006, the agreement with Chile covers goods, services & investment.",
+        signed_on=date(2006, 8, 1),
+        signed_on_precision=Precision.MONTH,
+    )
+    page = client.get(url("search"), {"q": "chile investment"}).content.decode()
+    assert "Agreement · In force · signed August 2006" in page
+    assert "<mark>Chile</mark> Free Trade Agreement" in page
+    assert "the agreement with <mark>Chile</mark> covers goods, services &amp; <mark>investment</mark>." in page
+    event = client.get(url("search"), {"q": "cop20"}).content.decode()
+    assert "Summit · 10 December 2025" in event
 
 
 def test_a_topic_page_gathers_its_directorates_agreements_and_events(client, records):
