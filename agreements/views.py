@@ -12,8 +12,6 @@ from .filters import AgreementFilter
 from .models import Agreement, AgreementStatus
 from .resources import AgreementResource
 
-YEAR_LABEL_EVERY = 5
-
 
 class AgreementListView(FilteredListView):
     filterset_class = AgreementFilter
@@ -27,7 +25,7 @@ class AgreementListView(FilteredListView):
         rows = self.get_queryset()
         statuses = dict(rows.by_status())
         list_url = reverse("agreements:list")
-        context["year_chart"] = column_chart(years_with_gaps(rows.by_signature_year()), label_every=YEAR_LABEL_EVERY)
+        context["year_chart"] = column_chart(years_with_gaps(rows.by_signature_year()))
         context["status_chart"] = bar_chart(
             (status.name, statuses.get(status.code, 0), f"{list_url}?status={status.code}")
             for status in AgreementStatus.objects.all()

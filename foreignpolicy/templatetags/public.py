@@ -1,3 +1,5 @@
+from urllib.parse import urlsplit
+
 import markdown as markdown_library
 import nh3
 from django import template
@@ -55,3 +57,10 @@ def in_language(context, language):
     """The address of the page the reader is on, in another language."""
     request = context["request"]
     return translate_url(request.get_full_path(), language)
+
+
+@register.filter
+def site_name(url):
+    """The site an address leads to, as a reader names it: "repositorio.pucp.edu.pe"."""
+    host = urlsplit(url).hostname or url
+    return host.removeprefix("www.")
