@@ -28,7 +28,7 @@ class AgreementStatusAdmin(admin.ModelAdmin):
 @admin.register(Agreement)
 class AgreementAdmin(RecordAdmin):
     resource_classes = [AgreementResource]
-    list_display = ["title", "short_title", "status", "signed", "in_force"]
+    list_display = ["title", "status", "signed", "in_force"]
     list_filter = ["is_published", "status", "type", "directorate", "topics", "signed_on", "in_force_on"]
     list_select_related = ["type", "status"]
     search_fields = ["title_en", "title_es", "short_title", "slug", "summary_en", "summary_es"]

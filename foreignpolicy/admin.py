@@ -102,13 +102,16 @@ class RecordAdmin(FileImportExportMixin, admin.ModelAdmin):
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     def get_list_display(self, request):
-        # What an editor scans a list for; the rest (who published, types, places) are filters.
-        return [*super().get_list_display(request), "publication", "changed_by"]
+        # What an editor scans a list for, narrow enough for the admin's middle column; the
+        # rest (who changed or published it, types, places) are filters.
+        return [*super().get_list_display(request), "publication"]
 
     @admin.display(description=_("title"))
     def title(self, record):
-        """In the staff member's language, or the other when it has none."""
-        return getattr(record, self.model.title_field)
+        """In the staff member's language, or the other when it has none; a short title after it."""
+        title = getattr(record, self.model.title_field)
+        short = getattr(record, "short_title", "")
+        return f"{title} ({short})" if short else title
 
     @admin.display(description=_("publication"), ordering="is_published")
     def publication(self, record):

@@ -1,17 +1,23 @@
 """How the pages lay out at a phone's widths and a desktop's, in both languages: nothing
-runs off the side, chart text is legible and never runs into other text, and an
-agreement's facts stack on a narrow screen."""
+runs off the side, chart text is legible and never runs into other text, an agreement's
+facts stack on a narrow screen; and the admin's lists and forms fit a laptop's screen."""
 
+import re
 from itertools import pairwise
 
 import pytest
+from django.contrib.auth.models import User
+from django.urls import reverse
 
+from agreements.models import Agreement
+from foreignpolicy.models import Country
 from tests.browser.conftest import new_page
 from tests.helpers import url
 
 pytestmark = pytest.mark.browser
 
 WIDTHS = (320, 390, 1280)
+PASSWORD = "a long enough password 42"
 LIST_PAGES = ("agreements:list", "events:list")
 
 BOXES = """selector => [...document.querySelectorAll(selector)].map(element => {
@@ -76,4 +82,37 @@ def test_an_agreements_facts_stand_over_their_values_on_a_narrow_screen(browser,
                 assert label["right"] <= value["left"]
         source = page.locator("dl.facts dd a[rel=external]")
         assert "http" not in source.inner_text() and "repositorio.pucp.edu.pe" in source.inner_text()
+    context.close()
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_the_admin_fits_its_lists_titles_and_chosen_values_at_a_laptops_width(browser, site, language):
+    User.objects.create_superuser("chief", password=PASSWORD)
+    cptpp = Agreement.objects.get(slug="cptpp")
+    long_title = (
+        "Comprehensive and Progressive Agreement for Trans-Pacific Partnership, with its side letters and protocols"
+    )
+    Agreement.objects.filter(pk=cptpp.pk).update(title_en=long_title, title_es=long_title)
+    cptpp.countries.add(*Country.objects.filter(code__in=["GB", "LA", "CD", "KP"]))
+    context, page = new_page(
+        browser, site, viewport={"width": 1024, "height": 800}, extra_http_headers={"Accept-Language": language}
+    )
+    page.goto("/admin/login/")
+    page.fill("#id_username", "chief")
+    page.fill("#id_password", PASSWORD)
+    page.click("input[type=submit]")
+    page.wait_for_url(re.compile(r"/admin/$"))
+    page.goto(reverse("admin:agreements_agreement_changelist"))
+    table, area = page.evaluate(
+        "[document.querySelector('#result_list').scrollWidth, document.querySelector('#changelist').clientWidth]"
+    )
+    assert table <= area
+    page.goto(reverse("admin:agreements_agreement_change", args=[cptpp.pk]))
+    (title,) = boxes(page, "#content > h2")
+    for tool in boxes(page, ".object-tools li"):
+        assert apart(title, tool), tool["text"]
+    (field,) = boxes(page, ".field-countries .select2-selection--multiple")
+    chips = boxes(page, ".field-countries .select2-selection__choice")
+    assert len(chips) == cptpp.countries.count()
+    assert all(field["left"] <= chip["left"] and chip["right"] <= field["right"] for chip in chips)
     context.close()

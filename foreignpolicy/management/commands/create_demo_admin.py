@@ -19,7 +19,7 @@ def password_file():
     database = settings.DATABASES["default"]
     if connection.vendor == "sqlite" and Path(database["NAME"]) == DEFAULT_SQLITE:
         return settings.BASE_DIR / "var" / "admin-password.txt"
-    name = re.sub(r"[^\w.-]+", "-", f"{connection.vendor}-{database.get('HOST') or ''}-{database['NAME']}").strip("-")
+    name = re.sub(r"[^\w.]+", "-", f"{connection.vendor}-{database.get('HOST') or ''}-{database['NAME']}").strip("-")
     return settings.BASE_DIR / "var" / f"admin-password-{name}.txt"
 
 
