@@ -13,7 +13,7 @@ import re
 
 from django.db import connections, migrations
 from django.db.models import BooleanField, Q
-from django.db.models.expressions import RawSQL
+from django.db.models.expressions import Expression
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
@@ -88,16 +88,31 @@ def search(queryset, text):
     if not terms:
         return queryset
     if connections[queryset.db].vendor == "postgresql":
-        table = queryset.model._meta.db_table
-        matches = RawSQL(
-            f'"{table}"."search_vector" @@ to_tsquery(\'simple\', %s)',
-            [" & ".join(tsquery(term) for term in terms)],
-            output_field=BooleanField(),
-        )
-        return queryset.filter(matches)
+        alias = queryset.query.get_initial_alias()
+        return queryset.filter(VectorMatch(alias, " & ".join(tsquery(term) for term in terms)))
     for term in terms:
         queryset = queryset.filter(sqlite_condition(term))
     return queryset
+
+
+class VectorMatch(Expression):
+    """`search_vector @@ to_tsquery(query)` on the table `alias` names: the column is the
+    migration's, not a field Django knows, and the alias changes when the query becomes a
+    subquery (relabeled_clone), where a table name written out would point elsewhere."""
+
+    conditional = True
+    output_field = BooleanField()
+
+    def __init__(self, alias, query):
+        super().__init__()
+        self.alias, self.query = alias, query
+
+    def relabeled_clone(self, change_map):
+        return VectorMatch(change_map.get(self.alias, self.alias), self.query)
+
+    def as_sql(self, compiler, connection):
+        column = f'{compiler.quote_name_unless_alias(self.alias)}."search_vector"'
+        return f"{column} @@ to_tsquery('simple', %s)", [self.query]
 
 
 def tsquery(term):

@@ -3,6 +3,7 @@ import re
 import pytest
 
 from agreements.models import Agreement
+from events.models import Event
 from pages.sitemaps import RecordSitemap
 from tests.factories import AgreementFactory, DirectorateFactory, EventFactory
 from tests.helpers import url
@@ -216,3 +217,11 @@ def test_a_changed_page_asked_with_its_old_etag_is_sent_again(client, django_cap
         AgreementFactory(title_en="A new agreement")
     changed = client.get(url("agreements:list"), headers={"if-none-match": first["ETag"]})
     assert changed.status_code == 200 and "A new agreement" in changed.content.decode()
+
+
+def test_a_search_works_inside_another_query_as_the_timeline_nests_it(client, records):
+    found = Agreement.objects.public().search("canada tlc")
+    records["event"].agreements.add(records["agreement"])
+    assert list(Event.objects.filter(agreements__in=found).values_list("slug", flat=True)) == ["cop20"]
+    others = Agreement.objects.exclude(pk__in=found.values("pk")).values_list("slug", flat=True)
+    assert list(others) == ["draft"]
