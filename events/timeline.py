@@ -9,6 +9,7 @@ from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, 
 from django.utils.translation import gettext_lazy as _
 
 from agreements.models import Agreement
+from foreignpolicy.filters import taking_part
 from foreignpolicy.partial_dates import PartialDate, Precision
 
 from .models import Event, EventType
@@ -47,12 +48,9 @@ def milestone_agreements(filters):
         return agreements.none()
     if filters.get("q"):
         agreements = agreements.search(filters["q"])
+    if filters.get("party"):
+        agreements = taking_part(agreements, filters["party"])
     # Each of these matches at most one row per agreement, so no DISTINCT is needed.
-    party = filters.get("party")
-    if party:
-        agreements = agreements.filter(
-            **({"countries__code": party} if party.isupper() else {"organisations__slug": party})
-        )
     if filters.get("directorate"):
         agreements = agreements.filter(directorate=filters["directorate"])
     if filters.get("agreement"):

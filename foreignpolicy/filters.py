@@ -84,15 +84,21 @@ class PartyFilter(django_filters.ChoiceFilter):
         return super().field
 
     def filter_party(self, queryset, name, value):
-        # Subqueries rather than joins: a join through a many-to-many field repeats rows,
-        # and the DISTINCT that removes them sorts every wide row of the list.
-        records = queryset.model.objects
-        if value.isupper():
-            condition = Q()
-            for field in self.country_fields:
-                condition |= Q(pk__in=records.filter(**{f"{field}__code": value}).values("pk"))
-            return queryset.filter(condition)
-        return queryset.filter(pk__in=records.filter(organisations__slug=value).values("pk"))
+        return taking_part(queryset, value, self.country_fields)
+
+
+def taking_part(queryset, party, country_fields=("countries",)):
+    """The records `party` takes part in: a country (ISO code, upper case) through any of
+    `country_fields`, or an organisation (slug, lower case)."""
+    # Subqueries rather than joins: a join through a many-to-many field repeats rows, and
+    # the DISTINCT that removes them sorts every wide row of the list.
+    records = queryset.model.objects
+    if party.isupper():
+        condition = Q()
+        for field in country_fields:
+            condition |= Q(pk__in=records.filter(**{f"{field}__code": party}).values("pk"))
+        return queryset.filter(condition)
+    return queryset.filter(pk__in=records.filter(organisations__slug=party).values("pk"))
 
 
 class LazyChoices:
