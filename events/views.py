@@ -19,7 +19,6 @@ from foreignpolicy.public import (
     PagedMixin,
     RecordDetailView,
     active_filters,
-    query_refusal,
     renamed_filters_redirect,
 )
 from foreignpolicy.text import ministry_name
@@ -128,6 +127,15 @@ class CalendarView(FilteredMixin, View):
         return response
 
 
+class FeedQuery(FilteredMixin, View):
+    """The Atom feed's filters: the timeline's, over the public events (no relation read)."""
+
+    filterset_class = EventFilter
+
+    def base_queryset(self):
+        return Event.objects.public()
+
+
 class PlainTextAtomFeed(Atom1Feed):
     """Atom whose summaries are text, as the records' summaries are: Django marks every
     summary as HTML, which a feed reader would render, running any tag a title or summary
@@ -145,19 +153,15 @@ class EventFeed(Feed):
     feed_type = PlainTextAtomFeed
 
     def __call__(self, request, *args, **kwargs):
-        # On the request, not on this feed, which every request shares.
-        request.event_filterset = filterset = EventFilter(
-            request.GET or None, queryset=Event.objects.public(), request=request
-        )
-        return (
-            renamed_filters_redirect(request, filterset)
-            or query_refusal(request, [filterset.form], reverse("events:list"))
-            or super().__call__(request, *args, **kwargs)
-        )
+        # The timeline's filters, read as its downloads read them; kept on the request, not
+        # on this feed, which every request shares.
+        request.feed_query = query = FeedQuery(request=request)
+        answer = renamed_filters_redirect(request, query.get_filterset()) or query.refusal()
+        return answer or super().__call__(request, *args, **kwargs)
 
     def get_object(self, request):
         self.request = request
-        return request.event_filterset.qs
+        return request.feed_query.filtered_queryset()
 
     def title(self, events):
         return _("Foreign policy of Peru: events")
