@@ -84,3 +84,11 @@ def test_the_agreements_list_shows_what_an_editor_scans_for_with_dates_as_the_pu
     page = text_of(response)
     assert "Acuerdo con la OEA" in page and "enero de 2026" in page and "1 de enero de 2026" not in page
     assert "publicado" in page
+
+
+def test_the_imports_list_heads_its_counts_as_counts(admin_client, import_csv):
+    import_csv("agreements", "title_en,type,status\nX,Acuerdo marco,under_negotiation\n")
+    response = spanish(admin_client, "admin:foreignpolicy_importrecord_changelist")
+    columns = [capfirst(header["text"]) for header in response.context["result_headers"]][1:]
+    assert "Creados" in columns and "Fecha de creación" not in columns
+    assert "Tipo de registro" in columns
