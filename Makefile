@@ -43,7 +43,7 @@ audit: $(TOOLS_INSTALLED) ## Look every pinned package up in PyPI's vulnerabilit
 run: $(INSTALLED) ## Set up, load the demo, serve the site at http://127.0.0.1:8000 with its background worker (SQLite)
 	$(MANAGE) migrate --no-input
 	$(MANAGE) load_demo --if-empty
-	$(MANAGE) create_demo_admin
+	$(MANAGE) create_demo_admin --address $(ADDRESS)
 	@# The worker (Huey, its queue in var/huey.sqlite3) runs large imports and exports;
 	@# it starts with the server and is stopped when the server stops.
 	@$(MANAGE) run_huey & worker=$$!; \

@@ -29,7 +29,11 @@ class Command(LocalisedCommand):
         "fixed password), and say how to log in."
     )
 
-    def handle(self, **options):
+    def add_arguments(self, parser):
+        super().add_arguments(parser)
+        parser.add_argument("--address", default="127.0.0.1:8000", help="Where the site runs (default: %(default)s).")
+
+    def handle(self, address, **options):
         kept = password_file()
         user = get_user_model().objects.filter(username=USERNAME).first()
         if user is None:
@@ -41,10 +45,9 @@ class Command(LocalisedCommand):
         password = kept.read_text().strip() if kept.exists() else None
         if password and user.check_password(password):
             where = kept.relative_to(settings.BASE_DIR)
-            message = _(
-                "Admin: http://127.0.0.1:8000/admin/  user “%(user)s”  password “%(password)s” (kept in %(file)s)"
-            )
-            self.stdout.write(self.style.SUCCESS(message % {"user": USERNAME, "password": password, "file": where}))
+            message = _("Admin: %(address)s  user “%(user)s”  password “%(password)s” (kept in %(file)s)")
+            values = {"address": f"http://{address}/admin/", "user": USERNAME, "password": password, "file": where}
+            self.stdout.write(self.style.SUCCESS(message % values))
         else:
             message = _("User “%(user)s” exists; set a new password with: python manage.py changepassword %(user)s")
             self.stdout.write(message % {"user": USERNAME})
