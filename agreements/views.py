@@ -71,8 +71,11 @@ class InForceView(PagedMixin, ListView):
         agreements, day = Agreement.objects.public().for_in_force(), self.day()
         if day is None:
             return agreements.none()
+        in_force = agreements.in_force_on(day)
+        if day < timezone.localdate():
+            return in_force.order_by("-in_force_on", "slug")  # all dated: the index's order
         # Undated ones (in force today by their status) after the dated ones.
-        return agreements.in_force_on(day).order_by(F("in_force_on").desc(nulls_last=True), "slug")
+        return in_force.order_by(F("in_force_on").desc(nulls_last=True), "slug")
 
     def get_context_data(self, **kwargs):
         day = self.day()

@@ -26,6 +26,7 @@ import django  # noqa: E402
 
 django.setup()
 
+from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import OperationalError, connection  # noqa: E402
 from django.test import Client  # noqa: E402
@@ -179,6 +180,9 @@ def main():
     # So that no page can hold the run for ever, on every connection the pages open.
     connection.close()
     connection.settings_dict["OPTIONS"]["options"] = f"-c statement_timeout={options.timeout * 1000}"
+    # The pages' own cost, each request built anew: the page cache would answer every
+    # request after the first from its copy (bench/throughput.py measures that).
+    settings.PAGE_CACHE_SECONDS = 0
     client = Client(HTTP_HOST="127.0.0.1")
     for label, address in PAGES:
         try:

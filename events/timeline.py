@@ -125,9 +125,15 @@ class YearEntries:
     def told_by_event(self, field):
         """An event of the timeline linked to the agreement, on the milestone's date, is that
         milestone (a signing, say): shown once, with the event's text."""
+        # The timeline's events as one uncorrelated subquery (worked out once), and the link
+        # table probed by its index for each agreement: correlating the filtered events
+        # themselves ran their filters once per agreement (bench/public_pages.py).
         return Exists(
-            self.events.filter(
-                agreements=OuterRef("pk"), date=OuterRef(field), date_precision=OuterRef(f"{field}_precision")
+            Event.agreements.through.objects.filter(
+                agreement=OuterRef("pk"),
+                event__in=self.events.values("pk"),
+                event__date=OuterRef(field),
+                event__date_precision=OuterRef(f"{field}_precision"),
             )
         )
 
