@@ -120,7 +120,7 @@ class AgreementQuerySet(PublishableQuerySet):
         last word, as the editors' statement of the present: only agreements "in force"
         count, and those too whose date of entry into force is not recorded."""
         entered = Q(in_force_on__lte=day)
-        if day >= timezone.localdate():
+        if status_decides(day):
             entered = (entered | Q(in_force_on=None)) & Q(status=AgreementStatus.IN_FORCE)
         return self.filter(entered).exclude(ended_on__lte=day)
 
@@ -137,6 +137,11 @@ class AgreementQuerySet(PublishableQuerySet):
 
     def by_status(self):
         return self.values_list("status").annotate(count=Count("pk")).order_by()
+
+
+def status_decides(day):
+    """Whether the status, not only the dates, says what is in force on `day`: from today on."""
+    return day >= timezone.localdate()
 
 
 def dated_fields(*names):

@@ -9,7 +9,7 @@ from foreignpolicy.charts import bar_chart, column_chart, years_with_gaps
 from foreignpolicy.public import PAGE_SIZE, DownloadView, FilteredListView, PagedMixin, RecordDetailView
 
 from .filters import AgreementFilter
-from .models import Agreement, AgreementStatus
+from .models import Agreement, AgreementStatus, status_decides
 from .resources import AgreementResource
 
 
@@ -72,12 +72,12 @@ class InForceView(PagedMixin, ListView):
         if day is None:
             return agreements.none()
         in_force = agreements.in_force_on(day)
-        if day < timezone.localdate():
+        if not status_decides(day):
             return in_force.order_by("-in_force_on", "slug")  # all dated: the index's order
         # Undated ones (in force today by their status) after the dated ones.
         return in_force.order_by(F("in_force_on").desc(nulls_last=True), "slug")
 
     def get_context_data(self, **kwargs):
         day = self.day()
-        by_status = day is not None and day >= timezone.localdate()
+        by_status = day is not None and status_decides(day)
         return super().get_context_data(form=self.get_form(), day=day, by_status=by_status, **kwargs)

@@ -19,7 +19,6 @@ from foreignpolicy.public import (
     PagedMixin,
     RecordDetailView,
     active_filters,
-    renamed_filters_redirect,
 )
 from foreignpolicy.text import ministry_name
 
@@ -156,7 +155,7 @@ class EventFeed(Feed):
         # The timeline's filters, read as its downloads read them; kept on the request, not
         # on this feed, which every request shares.
         request.feed_query = query = FeedQuery(request=request)
-        answer = renamed_filters_redirect(request, query.get_filterset()) or query.refusal()
+        answer = query.renamed_redirect() or query.refusal()
         return answer or super().__call__(request, *args, **kwargs)
 
     def get_object(self, request):

@@ -121,7 +121,11 @@ class FilteredMixin(QueryFormsMixin):
     links = False
 
     def dispatch(self, request, *args, **kwargs):
-        return renamed_filters_redirect(request, self.get_filterset()) or super().dispatch(request, *args, **kwargs)
+        return self.renamed_redirect() or super().dispatch(request, *args, **kwargs)
+
+    def renamed_redirect(self):
+        """A 301 to the same address when a filter names a record by an old slug, else None."""
+        return renamed_filters_redirect(self.request, self.get_filterset())
 
     def base_queryset(self):
         return self.filterset_class._meta.model.objects.public(links=self.links).for_list()
@@ -143,15 +147,12 @@ class FilteredMixin(QueryFormsMixin):
 
     def refusal(self):
         """For a download or feed: the answer to a query with a value in error, else None."""
-        return query_refusal(
-            self.request, self.query_forms(), reverse(f"{self.filterset_class._meta.model._meta.app_label}:list")
+        errors = self.query_errors()
+        if not errors:
+            return None
+        return invalid_query_response(
+            self.request, errors, reverse(f"{self.filterset_class._meta.model._meta.app_label}:list")
         )
-
-
-def query_refusal(request, forms, list_url):
-    """The 400 answer of a download or feed whose query holds a value in error, else None."""
-    errors = named_errors(forms)
-    return invalid_query_response(request, errors, list_url) if errors else None
 
 
 def renamed_filters_redirect(request, filterset):
