@@ -31,7 +31,7 @@ class AgreementAdmin(RecordAdmin):
     list_display = ["title", "status", "signed", "in_force"]
     list_filter = ["is_published", "status", "type", "directorate", "topics", "signed_on", "in_force_on"]
     list_select_related = ["type", "status"]
-    search_fields = ["title_en", "title_es", "short_title", "slug", "summary_en", "summary_es"]
+    search_fields = ["title_en", "title_es", "short_title", "slug", "summary_en", "summary_es", "archive_code"]
     autocomplete_fields = ["type", "directorate", "countries", "organisations", "topics"]
     date_hierarchy = "signed_on"
 
@@ -70,4 +70,14 @@ class AgreementAdmin(RecordAdmin):
             },
         ),
         (_("Texts"), {"fields": [("summary_es", "summary_en"), "source_url"]}),
+        (
+            _("References"),
+            {
+                "fields": [
+                    ("depositary_es", "depositary_en"),
+                    ("unts_number", "wto_rta_id"),
+                    ("aladi_number", "archive_code"),
+                ]
+            },
+        ),
     ]

@@ -1,3 +1,4 @@
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Count, OrderBy, Q
 from django.db.models.functions import ExtractYear
@@ -139,6 +140,10 @@ class AgreementQuerySet(PublishableQuerySet):
         return self.values_list("status").annotate(count=Count("pk")).order_by()
 
 
+# The WTO's public page of one regional trade agreement, by its RTA ID.
+WTO_RTA_ADDRESS = "https://rtais.wto.org/UI/PublicShowRTAIDCard.aspx?rtaid={}"
+
+
 def status_decides(day):
     """Whether the status, not only the dates, says what is in force on `day`: from today on."""
     return day >= timezone.localdate()
@@ -193,14 +198,52 @@ class Agreement(Record):
     summary_en = models.TextField(_("summary (English)"), blank=True)
     summary_es = models.TextField(_("summary (Spanish)"), blank=True)
     source_url = models.URLField(_("source"), max_length=500, blank=True)
+    # References: what makes the record findable in other registers (README, "References").
+    depositary_en = models.CharField(
+        _("depositary (English)"),
+        max_length=200,
+        blank=True,
+        help_text=_(
+            "The state or organisation that keeps the original, e.g. the Secretary-General of the United Nations."
+        ),
+    )
+    depositary_es = models.CharField(_("depositary (Spanish)"), max_length=200, blank=True)
+    unts_number = models.CharField(
+        _("UNTS registration number"),
+        max_length=30,
+        blank=True,
+        validators=[
+            RegexValidator(r"^[A-Za-z0-9][A-Za-z0-9 .\-/]*$", _("Letters, digits, spaces, “.”, “-” and “/” only."))
+        ],
+        help_text=_("As the United Nations Treaty Series registers it, e.g. I-54113."),
+    )
+    wto_rta_id = models.PositiveIntegerField(
+        _("WTO RTA ID"),
+        null=True,
+        blank=True,
+        help_text=_("The agreement's number in the WTO's Regional Trade Agreements database."),
+    )
+    aladi_number = models.PositiveIntegerField(
+        _("ALADI agreement number"),
+        null=True,
+        blank=True,
+        help_text=_("The number of an Economic Complementation Agreement under ALADI: 58 for ACE 58."),
+    )
+    archive_code = models.CharField(
+        _("archive code"),
+        max_length=60,
+        blank=True,
+        help_text=_("The ministry's own code for the record in its archive."),
+    )
 
-    searched_fields = ("title_en", "title_es", "short_title", "summary_en", "summary_es")
+    searched_fields = ("title_en", "title_es", "short_title", "summary_en", "summary_es", "reference_text")
 
     title = Translated("title")
     summary = Translated("summary")
     signed = PartialDateAttribute("signed_on")
     in_force = PartialDateAttribute("in_force_on")
     ended = PartialDateAttribute("ended_on")
+    depositary = Translated("depositary")
 
     objects = AgreementQuerySet.as_manager()
 
@@ -217,6 +260,36 @@ class Agreement(Record):
 
     def __str__(self):
         return self.title
+
+    @property
+    def references(self):
+        """(label, identifier, address or "") of each reference given, in a fixed order. The
+        WTO's database has an address for each agreement; the UNTS and ALADI numbers and the
+        archive code have none that could be built from the number alone."""
+        listed = [
+            (_("Depositary"), self.depositary, ""),
+            (_("UNTS registration number"), self.unts_number, ""),
+            (_("WTO RTA ID"), self.wto_rta_id, WTO_RTA_ADDRESS.format(self.wto_rta_id)),
+            (_("ALADI agreement"), self.aladi_number and f"ACE {self.aladi_number}", ""),
+            (_("Archive code"), self.archive_code, ""),
+        ]
+        return [(label, value, address) for label, value, address in listed if value]
+
+    @property
+    def reference_text(self):
+        """The references as searched: "ACE 58" and "RTA 123" find their agreement."""
+        return " ".join(
+            str(value)
+            for value in (
+                self.depositary_en,
+                self.depositary_es,
+                self.unts_number,
+                self.wto_rta_id and f"RTA {self.wto_rta_id}",
+                self.aladi_number and f"ACE {self.aladi_number}",
+                self.archive_code,
+            )
+            if value
+        )
 
     @property
     def parties(self):

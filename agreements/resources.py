@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 from directorates.models import Directorate
 from foreignpolicy.columns import (
     Column,
+    NumberWidget,
     PartialDateWidget,
     PartiesWidget,
     RecordWidget,
@@ -59,6 +60,12 @@ class AgreementResource(RecordResource):
     in_force_on = Column("in_force_on", PartialDateWidget(), attribute="in_force")
     ended_on = Column("ended_on", PartialDateWidget(), attribute="ended")
     source_url = Column("source_url")
+    depositary_en = Column("depositary_en")
+    depositary_es = Column("depositary_es")
+    unts_number = Column("unts_number")
+    wto_rta_id = Column("wto_rta_id", NumberWidget(prefix="RTA"))
+    aladi_number = Column("aladi_number", NumberWidget(prefix="ACE"))
+    archive_code = Column("archive_code")
 
     class Meta:
         model = Agreement
@@ -79,6 +86,12 @@ class AgreementResource(RecordResource):
             "summary_en",
             "summary_es",
             "source_url",
+            "depositary_en",
+            "depositary_es",
+            "unts_number",
+            "wto_rta_id",
+            "aladi_number",
+            "archive_code",
             "published",
             "publish_at",
         )

@@ -296,6 +296,36 @@ class PositionWidget(CellWidget):
         return int(cell) if cell else 0
 
 
+class NumberWidget(CellWidget):
+    """An optional whole number above 0, such as a register's number for a record. The
+    register's own way of writing it is read too: "ACE 58", "ACE N° 58" for 58."""
+
+    def __init__(self, prefix=""):
+        super().__init__()
+        self.prefix = prefix
+        self.written = re.compile(
+            rf"^(?:{re.escape(prefix)}[\s-]*)?(?:(?:N\.?\s*[°º]|No\.?|Nro\.?)\s*)?(\d+)$", re.IGNORECASE
+        )
+
+    def clean(self, value, row=None, **kwargs):
+        text = super().clean(value)
+        if not text:
+            return None
+        match = self.written.match(text)
+        if not match or int(match[1]) == 0:
+            raise ValueError(
+                _("“%(value)s” is not a whole number above 0; write it as %(example)s.")
+                % {
+                    "value": shorten(text),
+                    "example": _("%(prefix)s 58 or 58") % {"prefix": self.prefix} if self.prefix else "58",
+                }
+            )
+        return int(match[1])
+
+    def json_value(self, cell):
+        return int(cell) if cell else None
+
+
 class PublishedWidget(CellWidget):
     # VERDADERO and FALSO are what a Spanish Excel writes for TRUE and FALSE.
     YES = {"yes", "si", "true", "verdadero", "1", "y", "s"}

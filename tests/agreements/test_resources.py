@@ -334,16 +334,17 @@ def test_the_export_writes_the_canonical_form(import_csv):
     import_csv(
         "agreements",
         csv_text(
-            "title_es,type,status,parties,directorate,topics,signed_on,published,publish_at",
+            "title_es,type,status,parties,directorate,topics,signed_on,wto_rta_id,aladi_number,published,publish_at",
             'Acuerdo con la CAN,Acuerdo de integración regional,Vigente,"Comunidad Andina;Bolivia;Ecuador;COL",DAE,'
-            "Comercio,05/1969,Sí,2026-03-01T14:30:00Z",
+            "Comercio,05/1969, RTA 12 ,ACE N° 58,Sí,2026-03-01T14:30:00Z",
         ),
     )
     assert export_rows() == [
         "slug,title_en,title_es,short_title,type,status,parties,directorate,topics,signed_on,in_force_on,"
-        "ended_on,summary_en,summary_es,source_url,published,publish_at",
+        "ended_on,summary_en,summary_es,source_url,depositary_en,depositary_es,unts_number,wto_rta_id,"
+        "aladi_number,archive_code,published,publish_at",
         "acuerdo-con-la-can,,Acuerdo con la CAN,,regional-integration-agreement,in_force,BO;CO;EC;CAN,dae,trade,"
-        "1969-05,,,,,,yes,2026-03-01T09:30-05:00",
+        "1969-05,,,,,,,,,12,58,,yes,2026-03-01T09:30-05:00",
     ]
 
 
@@ -382,9 +383,9 @@ def test_an_import_runs_a_number_of_queries_independent_of_its_rows(import_csv, 
         )
 
     # SQLite's bound on a query's parameters splits 300 records' inserts into a few.
-    with django_assert_max_num_queries(34):
+    with django_assert_max_num_queries(35):
         import_csv("agreements", rows(3, 0))
-    with django_assert_max_num_queries(34):
+    with django_assert_max_num_queries(35):
         import_csv("agreements", rows(300, 100))
     assert Agreement.objects.count() == 303
 
