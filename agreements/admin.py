@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from foreignpolicy.admin import RecordAdmin, VocabularyAdmin
 
-from .models import Agreement, AgreementStatus, AgreementType
+from .models import RELATIONS, Agreement, AgreementStatus, AgreementType
 from .resources import AgreementResource
 
 
@@ -32,7 +32,14 @@ class AgreementAdmin(RecordAdmin):
     list_filter = ["is_published", "status", "type", "directorate", "topics", "signed_on", "in_force_on"]
     list_select_related = ["type", "status"]
     search_fields = ["title_en", "title_es", "short_title", "slug", "summary_en", "summary_es", "archive_code"]
-    autocomplete_fields = ["type", "directorate", "countries", "organisations", "topics"]
+    autocomplete_fields = [
+        "type",
+        "directorate",
+        "countries",
+        "organisations",
+        "topics",
+        *(relation.field for relation in RELATIONS),
+    ]
     date_hierarchy = "signed_on"
 
     @admin.display(description=_("signed"), ordering="signed_on")
@@ -70,6 +77,16 @@ class AgreementAdmin(RecordAdmin):
             },
         ),
         (_("Texts"), {"fields": [("summary_es", "summary_en"), "source_url"]}),
+        (
+            _("Related agreements"),
+            {
+                "fields": [("amends", "replaces"), ("protocol_to", "implements"), ("deepens", "succeeds")],
+                "description": _(
+                    "Enter a relation on the agreement that does the relating (the amendment, the protocol, the "
+                    "successor); the other agreement's page shows it from its side."
+                ),
+            },
+        ),
         (
             _("References"),
             {

@@ -1,6 +1,8 @@
+from dataclasses import dataclass
+
 from django.core.validators import RegexValidator
 from django.db import models
-from django.db.models import Count, OrderBy, Q
+from django.db.models import Count, OrderBy, Q, Value
 from django.db.models.functions import ExtractYear
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -103,6 +105,25 @@ class AgreementQuerySet(PublishableQuerySet):
     def for_detail(self):
         return self.for_list()
 
+    def related_to(self, agreement):
+        """(how the page of `agreement` names the relation, [agreements]) for each kind of
+        relation it has, those stored on it first, then those others have to it; of this
+        queryset's agreements, by title. Two queries, however many relations there are."""
+        parts = []
+        for position, relation in enumerate(RELATIONS):
+            through = self.model._meta.get_field(relation.field).remote_field.through.objects.order_by()
+            parts.append(through.filter(from_agreement=agreement.pk).values_list(Value(position), "to_agreement"))
+            backward = Value(len(RELATIONS) + position)
+            parts.append(through.filter(to_agreement=agreement.pk).values_list(backward, "from_agreement"))
+        pairs = list(parts[0].union(*parts[1:], all=True))
+        found = self.order_by().only("slug", "title_en", "title_es").in_bulk({pk for _position, pk in pairs})
+        labels = [relation.forward for relation in RELATIONS] + [relation.backward for relation in RELATIONS]
+        listed = {}
+        for position, pk in sorted(pairs):
+            if pk in found:
+                listed.setdefault(position, []).append(found[pk])
+        return [(labels[position], sorted(others, key=str)) for position, others in sorted(listed.items())]
+
     def for_in_force(self):
         """What the page of agreements in force shows: title, link and the two dates. (The
         directorate's id stays, for public()'s closed link, which would load it row by row.)"""
@@ -151,6 +172,35 @@ def status_decides(day):
 
 def dated_fields(*names):
     return [field for name in names for field in (name, f"{name}_precision")]
+
+
+def related_agreements(verbose_name, related_name):
+    return models.ManyToManyField(
+        "self", verbose_name=verbose_name, symmetrical=False, blank=True, related_name=related_name
+    )
+
+
+@dataclass(frozen=True)
+class Relation:
+    """A kind of relation between agreements: its field, the word a file writes, and how
+    each of the two pages names it."""
+
+    field: str
+    word: str
+    spellings: tuple
+    forward: str  # on the page of the agreement the relation is stored on
+    backward: str  # on the page of the other agreement
+    backward_field: str
+
+
+RELATIONS = (
+    Relation("amends", "amends", ("modifica", "enmienda"), _("Amends"), _("Amended by"), "amended_by"),
+    Relation("replaces", "replaces", ("reemplaza", "sustituye"), _("Replaces"), _("Replaced by"), "replaced_by"),
+    Relation("protocol_to", "protocol-to", ("protocolo-de",), _("Protocol to"), _("Protocols"), "protocols"),
+    Relation("implements", "implements", ("implementa",), _("Implements"), _("Implemented by"), "implemented_by"),
+    Relation("deepens", "deepens", ("profundiza",), _("Deepens"), _("Deepened by"), "deepened_by"),
+    Relation("succeeds", "succeeds", ("sucede-a", "sucede"), _("Succeeds"), _("Succeeded by"), "succeeded_by"),
+)
 
 
 @versioned
@@ -236,7 +286,17 @@ class Agreement(Record):
         help_text=_("The ministry's own code for the record in its archive."),
     )
 
+    # Relations to other agreements, each stored on the agreement that does the relating
+    # (the protocol, the amendment, the successor); the other's page reads it backwards.
+    amends = related_agreements(_("amends"), "amended_by")
+    replaces = related_agreements(_("replaces"), "replaced_by")
+    protocol_to = related_agreements(_("protocol to"), "protocols")
+    implements = related_agreements(_("implements"), "implemented_by")
+    deepens = related_agreements(_("deepens"), "deepened_by")
+    succeeds = related_agreements(_("succeeds"), "succeeded_by")
+
     searched_fields = ("title_en", "title_es", "short_title", "summary_en", "summary_es", "reference_text")
+    links_read_apart = tuple(relation.field for relation in RELATIONS)  # AgreementQuerySet.related_to
 
     title = Translated("title")
     summary = Translated("summary")

@@ -1,20 +1,150 @@
+import functools
+from dataclasses import dataclass
+
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from directorates.models import Directorate
 from foreignpolicy.columns import (
+    CELLS_KEPT,
+    LIST_SEPARATOR,
+    CellReader,
     Column,
     NumberWidget,
     PartialDateWidget,
     PartiesWidget,
     RecordWidget,
     VocabularyWidget,
+    linked_keys,
+    split_keys,
+    split_list,
 )
 from foreignpolicy.importing import RecordResource
 from foreignpolicy.imports.duplicates import SameValues
+from foreignpolicy.imports.problems import Problem
 from foreignpolicy.models import Country, Organisation
 from foreignpolicy.partial_dates import PartialDate
+from foreignpolicy.text import normalise
 
-from .models import Agreement, AgreementStatus, AgreementType
+from .models import RELATIONS, Agreement, AgreementStatus, AgreementType, Relation
+
+
+@dataclass(frozen=True)
+class Related:
+    """One relation of a row's agreement to another: its kind, and the other agreement (or
+    the row of the file that creates it)."""
+
+    relation: Relation
+    agreement: object
+
+
+class RelationsWidget(RecordWidget):
+    """`replaces:tpp; amends:ace-38`: each relation as its kind, a colon and the other
+    agreement's slug. A relation is written on the row of the agreement that does the
+    relating (the amendment, the protocol, the successor), in one direction only, so that
+    no two rows can disagree about it."""
+
+    def __init__(self):
+        super().__init__(Agreement, label=_("agreement"), many=True)
+        self.by_word = {
+            word_key(word): relation
+            for relation in RELATIONS
+            for word in (relation.word, relation.field, *relation.spellings)
+        }
+        self.backward = {word_key(relation.backward_field): relation for relation in RELATIONS}
+
+    def prepare(self, values, context):
+        # The slugs after the colons are what the records are looked up by.
+        super().prepare([LIST_SEPARATOR.join(slug for _word, slug in self.pairs(value)) for value in values], context)
+
+    @staticmethod
+    def pairs(value):
+        return [tuple(part.strip() for part in item.partition(":")[::2]) for item in split_list(value)]
+
+    def clean(self, value, row=None, **kwargs):
+        found, messages = [], []
+        for word, slug in self.pairs(value):
+            relation = self.by_word.get(word_key(word))
+            if relation is None:
+                messages.append(self.unknown_word(word, slug))
+                continue
+            if not slug:
+                messages.append(
+                    gettext("“%(word)s:” names no agreement; write its slug after the colon.") % {"word": word}
+                )
+                continue
+            for agreement in super().clean(slug):
+                if Related(relation, agreement) not in found:
+                    found.append(Related(relation, agreement))
+        if messages:
+            raise ValueError(" ".join(messages))
+        return found
+
+    def unknown_word(self, word, slug):
+        backward = self.backward.get(word_key(word))
+        if backward is not None:
+            return gettext(
+                "“%(word)s” is the other side of a relation: write it on the row of “%(slug)s”, as "
+                "“%(relation)s:” and this agreement's slug."
+            ) % {"word": word, "slug": slug, "relation": backward.word}
+        return gettext("“%(word)s” is not a kind of relation; write %(words)s.") % {
+            "word": word,
+            "words": gettext(" or ").join(f"“{relation.word}”" for relation in RELATIONS),
+        }
+
+    def render(self, value, obj=None, **kwargs):
+        return LIST_SEPARATOR.join(
+            f"{related.relation.word}:{related.agreement.slug}" for related in sorted(value or [], key=self.order)
+        )
+
+    @staticmethod
+    def order(related):
+        return RELATIONS.index(related.relation), related.agreement.slug
+
+    def describe(self, value):
+        return f"{LIST_SEPARATOR} ".join(
+            f"{related.relation.forward} {related.agreement} ({related.agreement.slug})"
+            for related in sorted(value or [], key=self.order)
+        )
+
+    def links(self, relation, value, target):
+        return [related.agreement for related in value or [] if related.relation.field == relation]
+
+    def from_links(self, linked):
+        relations = {relation.field: relation for relation in RELATIONS}
+        return [Related(relations[name], agreement) for name, agreements in linked for agreement in agreements]
+
+    def export_reader(self, model, attribute, relations, public):
+        visible = self.model.objects.published() if public else None
+        words = [next(relation.word for relation in RELATIONS if relation.field == name) for name in relations]
+
+        @functools.lru_cache(maxsize=CELLS_KEPT)
+        def write(*listed):
+            return LIST_SEPARATOR.join(
+                f"{word}:{slug}"
+                for word, slugs in zip(words, listed, strict=True)
+                for slug in sorted(split_keys(slugs))
+            )
+
+        return CellReader(write, tuple(linked_keys(model, name, "slug", within=visible) for name in relations))
+
+
+def word_key(word):
+    """A relation's word as looked up: "Protocol-To", "protocol_to" and "protocol to" alike."""
+    return " ".join(normalise(word).replace("_", " ").replace("-", " ").split())
+
+
+def relations_to_themselves(rows, present):
+    """Problems for rows whose agreement would relate to itself."""
+    problems = []
+    for row in rows:
+        for related in row.values.get("relations") or []:
+            if related.agreement.slug == row.slug:
+                message = gettext("An agreement cannot have a relation to itself (“%(relation)s:%(slug)s”).")
+                problems.append(
+                    Problem(row.number, "relations", message % {"relation": related.relation.word, "slug": row.slug})
+                )
+    return problems
 
 
 class SameTypePartiesAndSignature:
@@ -60,6 +190,7 @@ class AgreementResource(RecordResource):
     in_force_on = Column("in_force_on", PartialDateWidget(), attribute="in_force")
     ended_on = Column("ended_on", PartialDateWidget(), attribute="ended")
     source_url = Column("source_url")
+    relations = Column("relations", RelationsWidget(), relations=[relation.field for relation in RELATIONS])
     depositary_en = Column("depositary_en")
     depositary_es = Column("depositary_es")
     unts_number = Column("unts_number")
@@ -83,6 +214,7 @@ class AgreementResource(RecordResource):
             "signed_on",
             "in_force_on",
             "ended_on",
+            "relations",
             "summary_en",
             "summary_es",
             "source_url",
@@ -98,6 +230,7 @@ class AgreementResource(RecordResource):
         export_order = fields
         import_id_fields = ("slug",)
 
+    cross_row_checks = [relations_to_themselves]
     duplicate_rules = [
         SameValues(_("the same English title"), "title_en"),
         SameValues(_("the same Spanish title"), "title_es"),

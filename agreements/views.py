@@ -38,7 +38,11 @@ class AgreementDetailView(RecordDetailView):
     template_name = "agreements/detail.html"
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(events=self.object.events.public().order_by("-date"), **kwargs)
+        return super().get_context_data(
+            events=self.object.events.public().order_by("-date"),
+            relations=Agreement.objects.published().related_to(self.object),
+            **kwargs,
+        )
 
 
 class AgreementDownloadView(DownloadView):

@@ -188,6 +188,15 @@ class CellWidget(widgets.Widget):
         """The value as the preview shows what it understood of a new row."""
         return self.render(value)
 
+    def links(self, relation, value, target):
+        """What a many-to-many `relation` of the column links to, of the column's `value`:
+        its entries of the relation's `target` model, or records the file creates."""
+        return [item for item in value or [] if isinstance(item, (target, PendingRecord))]
+
+    def from_links(self, linked):
+        """The column's value from what its relations link to ([(relation, entries)])."""
+        return [entry for _relation, entries in linked for entry in entries]
+
     def export_reader(self, model, attribute, relations, public):
         return CellReader(self.render, (attribute,))
 

@@ -100,6 +100,7 @@ def public_links(model, closed=False):
             queryset=field.related_model.objects.none() if closed else field.related_model.objects.published(),
         )
         for field in record_links(model)
+        if field.name not in model.links_read_apart
     ]
 
 
@@ -200,6 +201,10 @@ class Record(models.Model):
     )
     # Every text of the record in both languages, normalised (see foreignpolicy.search).
     search_text = models.TextField(editable=False, default="")
+
+    # Links to other records that no lookup of public_links() loads: the kind reads them
+    # apart, by the same rule (published records only), where a lookup each would cost more.
+    links_read_apart = ()
 
     # The field whose `_en` / `_es` values name the record; an empty slug is made from it.
     title_field = "title"

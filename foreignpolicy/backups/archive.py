@@ -38,6 +38,7 @@ from ..tabular import (
     zip_directory,
 )
 from .layout import (
+    COLUMNS_ADDED_LATER,
     FORMAT,
     MANIFEST,
     MAX_FILES,
@@ -293,6 +294,6 @@ def header_problems(headers, expected):
     problems += [
         Problem(0, name, _("missing: every file of a backup has all the columns of what it holds."))
         for name in expected
-        if name not in names
+        if name not in names and name not in COLUMNS_ADDED_LATER
     ]
     return [str(problem) for problem in problems]

@@ -83,6 +83,20 @@ def bytes_per_file():
 
 
 def kept_in_one_file(model):
-    """Records that name others of their kind (a directorate its parent) stay in one file,
-    so that every record a row names is in the database or in the same file."""
-    return any(field.related_model is model for field in record_links(model))
+    """Records that name another of their kind as a foreign key (a directorate its parent)
+    stay in one file, so that every record a row names is in the database or in the same
+    file. Links to many of their kind (an agreement's relations) are restored apart
+    (restoring.restore_records), so such files are cut as any other."""
+    return any(field.related_model is model and not field.many_to_many for field in record_links(model))
+
+
+# Columns a backup made before they existed lacks: its records are restored without them.
+COLUMNS_ADDED_LATER = {
+    "relations",
+    "depositary_en",
+    "depositary_es",
+    "unts_number",
+    "wto_rta_id",
+    "aladi_number",
+    "archive_code",
+}

@@ -5,6 +5,7 @@ references run, through the import pipeline and its checks (text as the site sto
 see TextWidget), then the old addresses.
 The first file with a problem stops it, and nothing is written."""
 
+import tablib
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import DatabaseError, connection, transaction
@@ -110,27 +111,58 @@ def entry_problems(made, number):
 
 
 def restore_records(backup, kind, user, source, progress):
-    """Each file of a kind imported in turn, as `import_csv` imports a file."""
-    report = []
+    """Each file of a kind imported in turn, as `import_csv` imports a file. Columns that
+    name many records of the same kind (an agreement's relations) may name records of a
+    later file: every file is first imported without them, then, where they hold anything,
+    again with them."""
+    resource = resource_for(kind)
+    naming_itself = columns_naming_their_kind(resource)
+    report, files = [], []
     for entry in backup.files_of(kind):
-        resource = resource_for(kind)
         dataset = backup.table(entry, resource.get_export_headers())
         if dataset is None:
             report.append((entry.name, _("no records")))
             continue
-        with taking_stored_text():
-            result = resource.import_data(
-                dataset,
-                dry_run=False,
-                use_transactions=True,
-                user=user,
-                file_name=source + entry.name,
-                progress=progress(len(dataset)) if progress else None,
-            )
-        if result.problems:
-            raise BackupProblem.in_file(entry.name, result.problems)
-        report.append((entry.name, result.summary()))
+        later = [name for name in naming_itself if name in dataset.headers]
+        if any(any(cell for cell in dataset[name]) for name in later):
+            again = _("%(file)s, again for %(columns)s") % {"file": entry.name, "columns": ", ".join(later)}
+            files.append((again, entry, dataset))
+            dataset = without_columns(dataset, later)
+        report.append((entry.name, import_file(resource, dataset, entry, user, source + entry.name, progress)))
+    for name, entry, dataset in files:
+        report.append((name, import_file(resource, dataset, entry, user, source + name, progress)))
     return report
+
+
+def columns_naming_their_kind(resource):
+    model = resource._meta.model
+    return [
+        column.column_name
+        for column in resource.get_import_fields()
+        if column.relations and all(model._meta.get_field(name).related_model is model for name in column.relations)
+    ]
+
+
+def without_columns(dataset, names):
+    kept = [position for position, header in enumerate(dataset.headers) if header not in names]
+    return tablib.Dataset(
+        *([row[position] for position in kept] for row in dataset), headers=[dataset.headers[p] for p in kept]
+    )
+
+
+def import_file(resource, dataset, entry, user, file_name, progress):
+    with taking_stored_text():
+        result = resource.import_data(
+            dataset,
+            dry_run=False,
+            use_transactions=True,
+            user=user,
+            file_name=file_name,
+            progress=progress(len(dataset)) if progress else None,
+        )
+    if result.problems:
+        raise BackupProblem.in_file(entry.name, result.problems)
+    return result.summary()
 
 
 def restore_previous_slugs(backup):

@@ -171,14 +171,21 @@ class StoredEntry(StoredColumn):
 
 
 class StoredLinks(StoredColumn):
-    """The entries of one or more relations, as the keys the linked_keys texts list."""
+    """The entries of one or more relations, as the keys the linked_keys texts list, made
+    the column's value by its widget (CellWidget.from_links)."""
 
-    def __init__(self, relations):
-        super().__init__(*(position for position, _key, _named in relations))
-        self.relations = relations  # [(position, the related pk's to_python, entries by pk)]
+    def __init__(self, relations, widget):
+        super().__init__(*(position for _name, position, _key, _named in relations))
+        self.relations = relations  # [(relation, position, the related pk's to_python, entries by pk)]
+        self.widget = widget
 
     def value(self, record):
-        return [named[key(pk)] for position, key, named in self.relations for pk in split_keys(record.values[position])]
+        return self.widget.from_links(
+            [
+                (name, [named[key(pk)] for pk in split_keys(record.values[position])])
+                for name, position, key, named in self.relations
+            ]
+        )
 
 
 def stored_column(model, column, store):
@@ -187,8 +194,8 @@ def stored_column(model, column, store):
         relations = []
         for name in column.relations:
             related = model._meta.get_field(name).related_model
-            relations.append((store.index[linked_name(name)], related._meta.pk.to_python, made.get(related, {})))
-        return StoredLinks(relations)
+            relations.append((name, store.index[linked_name(name)], related._meta.pk.to_python, made.get(related, {})))
+        return StoredLinks(relations, column.widget)
     descriptor = getattr(model, column.attribute, None)
     if isinstance(descriptor, PartialDateAttribute):
         return StoredDate(store.index[descriptor.date_field], store.index[descriptor.precision_field])

@@ -113,8 +113,7 @@ def write_relations(plan, created, updated, by_slug):
             links = [
                 (row.instance.pk, saved(item, by_slug).pk)
                 for row in rows
-                for item in row.values.get(name) or []
-                if isinstance(item, (target_model, PendingRecord))
+                for item in column.widget.links(relation, row.values.get(name), target_model)
             ]
             insert_values(through, [f"{source}_id", f"{target}_id"], links, batch_size=BATCH_SIZE)
 

@@ -341,10 +341,10 @@ def test_the_export_writes_the_canonical_form(import_csv):
     )
     assert export_rows() == [
         "slug,title_en,title_es,short_title,type,status,parties,directorate,topics,signed_on,in_force_on,"
-        "ended_on,summary_en,summary_es,source_url,depositary_en,depositary_es,unts_number,wto_rta_id,"
+        "ended_on,relations,summary_en,summary_es,source_url,depositary_en,depositary_es,unts_number,wto_rta_id,"
         "aladi_number,archive_code,published,publish_at",
         "acuerdo-con-la-can,,Acuerdo con la CAN,,regional-integration-agreement,in_force,BO;CO;EC;CAN,dae,trade,"
-        "1969-05,,,,,,,,,12,58,,yes,2026-03-01T09:30-05:00",
+        "1969-05,,,,,,,,,,12,58,,yes,2026-03-01T09:30-05:00",
     ]
 
 

@@ -3,6 +3,7 @@ loads one into an empty, migrated database, after which every export is byte for
 what it was. A backup with any problem is refused with messages naming the file, row and
 column, and nothing is written."""
 
+import csv
 import io
 import json
 import os
@@ -294,6 +295,7 @@ def test_after_a_restore_into_an_empty_database_every_export_is_byte_for_byte_wh
         "organisations.csv: 20 entries",
         "directorates.csv: 15 created, 0 updated, 0 unchanged; 1 of them is a draft.",
         "agreements.csv: 51 created, 0 updated, 0 unchanged; 1 of them is a draft.",
+        "agreements.csv, again for relations: 0 created, 3 updated, 48 unchanged; 1 of them is a draft.",
         "events.csv: 45 created, 0 updated, 0 unchanged; 0 of them are drafts.",
         "previous-slugs.csv: 1 old address",
         f"Restored the backup made on {manifest_of(files_of(backup))['created_at']} from {backup}.",
@@ -316,10 +318,11 @@ def test_restored_records_come_through_the_import_and_are_in_its_history(backup)
     empty_migrated_database()
     ImportRecord.objects.all().delete()
     run("restore", str(backup))
-    assert sorted(ImportRecord.objects.values_list("file_name", "created")) == [
-        ("backup.zip: agreements.csv", Agreement.objects.count()),
-        ("backup.zip: directorates.csv", Directorate.objects.count()),
-        ("backup.zip: events.csv", Event.objects.count()),
+    assert sorted(ImportRecord.objects.values_list("file_name", "created", "updated")) == [
+        ("backup.zip: agreements.csv", Agreement.objects.count(), 0),
+        ("backup.zip: agreements.csv, again for relations", 0, 3),
+        ("backup.zip: directorates.csv", Directorate.objects.count(), 0),
+        ("backup.zip: events.csv", Event.objects.count(), 0),
     ]
     revision = Version.objects.get_for_object(Agreement.objects.get(slug="ocean-pact")).get().revision
     assert (revision.user.username, revision.source.import_record.file_name) == ("import", "backup.zip: agreements.csv")
@@ -340,6 +343,45 @@ def test_a_large_kind_is_cut_into_files_that_each_fit_an_import(tmp_path, client
     empty_migrated_database()
     run("restore", str(path))
     assert exports(client, tmp_path) == before
+
+
+def test_relations_to_agreements_of_a_later_file_are_restored(tmp_path, client, monkeypatch):
+    monkeypatch.setattr(layout, "ROWS_PER_FILE", 2)
+    first, *_middle, last = AgreementFactory.create_batch(5)
+    first.replaces.add(last)
+    last.amends.add(first)
+    before = exports(client, tmp_path)
+    path = tmp_path / "backup.zip"
+    run("backup", str(path))
+    assert [entry["rows"] for entry in manifest_of(files_of(path))["files"] if entry["holds"] == "agreements"] == [
+        2,
+        2,
+        1,
+    ]
+    empty_migrated_database()
+    run("restore", str(path))
+    assert exports(client, tmp_path) == before
+    assert Agreement.objects.get(slug=last.slug).replaced_by.get().slug == first.slug
+
+
+def test_a_backup_made_before_the_references_and_relations_restores(tmp_path):
+    AgreementFactory(slug="old")
+    path = tmp_path / "backup.zip"
+    run("backup", str(path))
+    older = tmp_path / "older.zip"
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(older, "w") as target:
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename == "agreements.csv":
+                rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+                kept = [position for position, name in enumerate(rows[0]) if name not in layout.COLUMNS_ADDED_LATER]
+                text = io.StringIO()
+                csv.writer(text, lineterminator="\r\n").writerows([[row[p] for p in kept] for row in rows])
+                data = ("\ufeff" + text.getvalue()).encode()
+            target.writestr(info, data)
+    empty_migrated_database()
+    run("restore", str(older))
+    assert Agreement.objects.get().slug == "old"
 
 
 def test_no_file_of_records_holds_more_rows_than_an_import_reads(tmp_path, settings):
