@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import ListView
 
+from directorates.models import Directorate
 from foreignpolicy.charts import bar_chart, column_chart, years_with_gaps
 from foreignpolicy.public import PAGE_SIZE, DownloadView, FilteredListView, PagedMixin, RecordDetailView
 
@@ -38,9 +39,12 @@ class AgreementDetailView(RecordDetailView):
     template_name = "agreements/detail.html"
 
     def get_context_data(self, **kwargs):
+        directorate = self.object.directorate
+        carrying_on = Directorate.objects.published().carrying_on([directorate] if directorate else [])
         return super().get_context_data(
             events=self.object.events.public().order_by("-date"),
             relations=Agreement.objects.published().related_to(self.object),
+            directorate_now=carrying_on.get(directorate.pk, []) if directorate else [],
             **kwargs,
         )
 

@@ -13,6 +13,12 @@ class DirectorateForm(RecordForm):
         model = Directorate
         fields = "__all__"  # noqa: DJ007 - the admin's fieldsets choose the fields
 
+    def clean_predecessors(self):
+        predecessors = self.cleaned_data.get("predecessors")
+        if self.instance.pk and predecessors and any(unit.pk == self.instance.pk for unit in predecessors):
+            raise forms.ValidationError(_("A directorate cannot carry on from itself."))
+        return predecessors
+
     def clean_parent(self):
         parent = self.cleaned_data.get("parent")
         if parent and self.instance.pk:
@@ -30,7 +36,7 @@ class DirectorateAdmin(RecordAdmin):
     list_filter = ["is_published", "parent", "topics"]
     list_select_related = ["parent"]
     search_fields = ["name_en", "name_es", "acronym", "slug", "summary_en", "summary_es"]
-    autocomplete_fields = ["parent", "topics"]
+    autocomplete_fields = ["parent", "topics", "predecessors"]
     fieldsets = [
         (
             None,
@@ -45,4 +51,19 @@ class DirectorateAdmin(RecordAdmin):
         ),
         (_("Texts"), {"fields": [("summary_es", "summary_en"), ("body_es", "body_en")]}),
         (_("Topics"), {"fields": ["topics"]}),
+        (
+            _("Over time"),
+            {
+                "fields": [
+                    "predecessors",
+                    ("formed_on", "formed_on_precision"),
+                    ("dissolved_on", "dissolved_on_precision"),
+                ],
+                "description": _(
+                    "A renamed, merged or split unit: enter the units it carries on from on the new unit. Agreements "
+                    "and events keep the unit responsible at the time; their pages name the unit that carries on its "
+                    "work."
+                ),
+            },
+        ),
     ]

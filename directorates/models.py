@@ -3,6 +3,7 @@ from django.db.models import Prefetch
 from django.utils.translation import gettext_lazy as _
 
 from foreignpolicy.models import PublishableQuerySet, Record, Topic, record_permissions
+from foreignpolicy.partial_dates import PartialDateAttribute, precision_field
 from foreignpolicy.revisions import versioned
 from foreignpolicy.text import Translated
 
@@ -17,6 +18,24 @@ class DirectorateQuerySet(PublishableQuerySet):
 
     def for_export(self):
         return self.for_list().with_links().order_by("position", "slug")
+
+    def carrying_on(self, directorates):
+        """{directorate's pk: [units of this queryset]} for each of `directorates` that no
+        longer exists as it was: the units that carry on its work today, following its
+        successors, and theirs, to those that have none. Two queries, however many units
+        and successions there are (a ministry has some hundreds of units)."""
+        successors = {}
+        for predecessor, successor in Directorate.predecessors.through.objects.values_list(
+            "to_directorate", "from_directorate"
+        ):
+            successors.setdefault(predecessor, []).append(successor)
+        latest = {directorate.pk: latest_units(directorate.pk, successors) for directorate in directorates}
+        found = self.in_bulk({pk for units in latest.values() for pk in units})
+        return {
+            pk: sorted((found[unit] for unit in units if unit in found), key=str)
+            for pk, units in latest.items()
+            if any(unit in found for unit in units)
+        }
 
     def tree(self):
         """The units without a parent in this queryset (a unit under a draft stands at the
@@ -50,6 +69,20 @@ class Directorate(Record):
     body_en = models.TextField(_("body text (English)"), blank=True, help_text=_("Markdown."))
     body_es = models.TextField(_("body text (Spanish)"), blank=True, help_text=_("Markdown."))
     topics = models.ManyToManyField(Topic, verbose_name=_("topics"), blank=True, related_name="directorates")
+    predecessors = models.ManyToManyField(
+        "self",
+        verbose_name=_("formerly"),
+        symmetrical=False,
+        blank=True,
+        related_name="successors",
+        help_text=_("The units this one carries on from: renamed, merged into it, or split to make it."),
+    )
+    formed_on = models.DateField(_("in its present form since"), null=True, blank=True)
+    formed_on_precision = precision_field()
+    dissolved_on = models.DateField(
+        _("until"), null=True, blank=True, help_text=_("When the unit ceased to exist as it was.")
+    )
+    dissolved_on_precision = precision_field()
     position = models.PositiveIntegerField(
         _("display order"), default=0, help_text=_("Order among the units of the same parent.")
     )
@@ -59,6 +92,8 @@ class Directorate(Record):
     name = Translated("name")
     summary = Translated("summary")
     body = Translated("body")
+    formed = PartialDateAttribute("formed_on")
+    dissolved = PartialDateAttribute("dissolved_on")
 
     objects = DirectorateQuerySet.as_manager()
 
@@ -70,6 +105,33 @@ class Directorate(Record):
 
     def __str__(self):
         return f"{self.name} ({self.acronym})" if self.acronym else self.name
+
+    def validation_errors(self):
+        errors = super().validation_errors()
+        if self.formed and self.dissolved and self.dissolved.end < self.formed.start:
+            errors["dissolved_on"] = _(
+                "The unit ceased (%(dissolved)s) before it took its present form (%(formed)s)."
+            ) % {
+                "dissolved": self.dissolved.isoformat(),
+                "formed": self.formed.isoformat(),
+            }
+        return errors
+
+
+def latest_units(pk, successors):
+    """The units with no successor reached from `pk` through `successors` ({pk: [pk]}); []
+    for a unit that has none itself. A circle of successions ends where it closes."""
+    latest, seen, waiting = [], {pk}, list(successors.get(pk, []))
+    while waiting:
+        unit = waiting.pop(0)
+        if unit in seen:
+            continue
+        seen.add(unit)
+        if successors.get(unit):
+            waiting.extend(successors[unit])
+        else:
+            latest.append(unit)
+    return latest
 
 
 def closes_a_cycle(pk, parent_pk, parent_of):

@@ -1,6 +1,6 @@
 from django.utils.translation import gettext_lazy as _
 
-from foreignpolicy.columns import Column, PositionWidget, RecordWidget, TextWidget
+from foreignpolicy.columns import Column, PartialDateWidget, PositionWidget, RecordWidget, TextWidget
 from foreignpolicy.importing import RecordResource
 from foreignpolicy.imports.duplicates import SameValues
 from foreignpolicy.imports.problems import Problem
@@ -16,6 +16,11 @@ class DirectorateResource(RecordResource):
     body_en = Column("body_en", TextWidget(markdown=True))
     body_es = Column("body_es", TextWidget(markdown=True))
     position = Column("position", PositionWidget())
+    predecessors = Column(
+        "predecessors", RecordWidget(Directorate, label=_("directorate"), many=True), relations=["predecessors"]
+    )
+    formed_on = Column("formed_on", PartialDateWidget(), attribute="formed")
+    dissolved_on = Column("dissolved_on", PartialDateWidget(), attribute="dissolved")
 
     class Meta:
         model = Directorate
@@ -32,6 +37,9 @@ class DirectorateResource(RecordResource):
             "body_es",
             "topics",
             "position",
+            "predecessors",
+            "formed_on",
+            "dissolved_on",
             "published",
             "publish_at",
         )
@@ -61,11 +69,21 @@ class DirectorateResource(RecordResource):
             "published": "no",
         },
     )
-    cross_row_checks = [lambda rows, present: parent_cycles(rows, present)]
+    cross_row_checks = [lambda rows, present: parent_cycles(rows, present), lambda rows, present: own_predecessor(rows)]
     duplicate_rules = [
         SameValues(_("the same acronym"), "acronym"),
         SameValues(_("the same English name"), "name_en"),
         SameValues(_("the same Spanish name"), "name_es"),
+    ]
+
+
+def own_predecessor(rows):
+    """Problems for rows whose unit would carry on from itself."""
+    message = _("A directorate cannot carry on from itself (“%(slug)s”).")
+    return [
+        Problem(row.number, "predecessors", message % {"slug": row.slug})
+        for row in rows
+        if any(unit.slug == row.slug for unit in row.values.get("predecessors") or [])
     ]
 
 

@@ -23,6 +23,7 @@ class DirectorateDetailView(RecordDetailView):
         directorate = self.object
         return super().get_context_data(
             children=directorate.children.public().order_by("position", "name_en"),
+            successors=directorate.successors.published().order_by("position", "name_en"),
             agreements=directorate.agreements.public().select_related("status").order_by("-signed_on"),
             events=directorate.events.public().order_by("-date")[:LATEST_EVENTS],
             **kwargs,

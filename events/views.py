@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView, View
 
+from directorates.models import Directorate
 from foreignpolicy.charts import bar_chart
 from foreignpolicy.filters import YearField
 from foreignpolicy.public import (
@@ -99,6 +100,13 @@ class TimelineView(PagedMixin, FilteredMixin, TemplateView):
 class EventDetailView(RecordDetailView):
     model = Event
     template_name = "events/detail.html"
+
+    def get_context_data(self, **kwargs):
+        directorates = self.object.directorates.all()
+        carrying_on = Directorate.objects.published().carrying_on(directorates)
+        return super().get_context_data(
+            directorates=[(unit, carrying_on.get(unit.pk, [])) for unit in directorates], **kwargs
+        )
 
 
 class EventDownloadView(DownloadView):

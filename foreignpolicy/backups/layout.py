@@ -92,6 +92,9 @@ def kept_in_one_file(model):
 
 # Columns a backup made before they existed lacks: its records are restored without them.
 COLUMNS_ADDED_LATER = {
+    "predecessors",
+    "formed_on",
+    "dissolved_on",
     "relations",
     "depositary_en",
     "depositary_es",

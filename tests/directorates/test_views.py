@@ -100,7 +100,7 @@ def test_a_page_and_the_download_run_a_fixed_number_of_queries(client, django_as
         AgreementFactory(directorate=parent)
         EventFactory().directorates.add(parent, unit)
     settled_page_cache()
-    with django_assert_max_num_queries(5):
+    with django_assert_max_num_queries(7):
         client.get(url("directorates:detail", slug="parent"))
     with django_assert_max_num_queries(4):
         client.get(url("directorates:download", format="csv")).getvalue()
