@@ -168,7 +168,14 @@ def test_the_change_form_refuses_html_in_plain_text_as_an_import_does(admin_clie
 
 def test_the_change_form_refuses_a_script_in_markdown_and_takes_the_rest(admin_client):
     url = reverse("admin:directorates_directorate_add")
-    data = {"name_en": "Ocean unit", "acronym": "DOC", "position": 0, "body_en": "<script>alert(1)</script>"}
+    data = {
+        "name_en": "Ocean unit",
+        "acronym": "DOC",
+        "position": 0,
+        "formed_on_precision": "day",
+        "dissolved_on_precision": "day",
+        "body_en": "<script>alert(1)</script>",
+    }
     response = admin_client.post(url, data)
     errors = response.context["adminform"].form.errors
     assert errors["body_en"] == ["The text holds a script, an event handler or a javascript: link; remove it."]
