@@ -122,3 +122,12 @@ def test_the_csv_reader_and_the_widget_agree_on_a_cell_with_spaces(import_csv):
     result = AgreementResource().import_data(dataset, dry_run=False)
     assert not result.has_errors(), problems(result)
     assert slugs(Agreement.objects.get(slug="x").replaces) == ["tpp"]
+
+
+def test_the_list_runs_as_many_queries_whatever_the_relations_of_its_agreements(client):
+    client.get(url("agreements:list"))  # the page cache's state is set up
+    agreements = AgreementFactory.create_batch(5)
+    before = queries_of(client, url("agreements:list") + "?ordering=title")
+    for agreement in agreements:
+        agreement.replaces.add(*[other for other in agreements if other != agreement])
+    assert queries_of(client, url("agreements:list") + "?ordering=signed") == before
