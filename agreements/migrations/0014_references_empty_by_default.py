@@ -5,30 +5,52 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('agreements', '0013_relations'),
+        ("agreements", "0013_relations"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='agreement',
-            name='archive_code',
-            field=models.CharField(blank=True, db_default='', help_text="The ministry's own code for the record in its archive.", max_length=60, verbose_name='archive code'),
+            model_name="agreement",
+            name="archive_code",
+            field=models.CharField(
+                blank=True,
+                db_default="",
+                help_text="The ministry's own code for the record in its archive.",
+                max_length=60,
+                verbose_name="archive code",
+            ),
         ),
         migrations.AlterField(
-            model_name='agreement',
-            name='depositary_en',
-            field=models.CharField(blank=True, db_default='', help_text='The state or organisation that keeps the original, e.g. the Secretary-General of the United Nations.', max_length=200, verbose_name='depositary (English)'),
+            model_name="agreement",
+            name="depositary_en",
+            field=models.CharField(
+                blank=True,
+                db_default="",
+                help_text="The state or organisation that keeps the original, e.g. the Secretary-General of the United Nations.",
+                max_length=200,
+                verbose_name="depositary (English)",
+            ),
         ),
         migrations.AlterField(
-            model_name='agreement',
-            name='depositary_es',
-            field=models.CharField(blank=True, db_default='', max_length=200, verbose_name='depositary (Spanish)'),
+            model_name="agreement",
+            name="depositary_es",
+            field=models.CharField(blank=True, db_default="", max_length=200, verbose_name="depositary (Spanish)"),
         ),
         migrations.AlterField(
-            model_name='agreement',
-            name='unts_number',
-            field=models.CharField(blank=True, db_default='', help_text='As the United Nations Treaty Series registers it, e.g. I-54113.', max_length=30, validators=[django.core.validators.RegexValidator('^[A-Za-z0-9][A-Za-z0-9 .\\-/]*$', 'Letters, digits, spaces, “.”, “-” and “/” only.')], verbose_name='UNTS registration number'),
+            model_name="agreement",
+            name="unts_number",
+            field=models.CharField(
+                blank=True,
+                db_default="",
+                help_text="As the United Nations Treaty Series registers it, e.g. I-54113.",
+                max_length=30,
+                validators=[
+                    django.core.validators.RegexValidator(
+                        "^[A-Za-z0-9][A-Za-z0-9 .\\-/]*$", "Letters, digits, spaces, “.”, “-” and “/” only."
+                    )
+                ],
+                verbose_name="UNTS registration number",
+            ),
         ),
     ]
