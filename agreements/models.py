@@ -249,22 +249,19 @@ class Agreement(Record):
     summary_es = models.TextField(_("summary (Spanish)"), blank=True)
     source_url = models.URLField(_("source"), max_length=500, blank=True)
     # References: what makes the record findable in other registers (README, "References").
-    # Empty by default in the database too, so that rows written by SQL (bench/) need none.
     depositary_en = models.CharField(
         _("depositary (English)"),
         max_length=200,
         blank=True,
-        db_default="",
         help_text=_(
             "The state or organisation that keeps the original, e.g. the Secretary-General of the United Nations."
         ),
     )
-    depositary_es = models.CharField(_("depositary (Spanish)"), max_length=200, blank=True, db_default="")
+    depositary_es = models.CharField(_("depositary (Spanish)"), max_length=200, blank=True)
     unts_number = models.CharField(
         _("UNTS registration number"),
         max_length=30,
         blank=True,
-        db_default="",
         validators=[
             RegexValidator(r"^[A-Za-z0-9][A-Za-z0-9 .\-/]*$", _("Letters, digits, spaces, “.”, “-” and “/” only."))
         ],
@@ -286,7 +283,6 @@ class Agreement(Record):
         _("archive code"),
         max_length=60,
         blank=True,
-        db_default="",
         help_text=_("The ministry's own code for the record in its archive."),
     )
 
