@@ -174,12 +174,6 @@ def dated_fields(*names):
     return [field for name in names for field in (name, f"{name}_precision")]
 
 
-def related_agreements(verbose_name, related_name):
-    return models.ManyToManyField(
-        "self", verbose_name=verbose_name, symmetrical=False, blank=True, related_name=related_name
-    )
-
-
 @dataclass(frozen=True)
 class Relation:
     """A kind of relation between agreements: its field, the word a file writes, and how
@@ -201,6 +195,15 @@ RELATIONS = (
     Relation("deepens", "deepens", ("profundiza",), _("Deepens"), _("Deepened by"), "deepened_by"),
     Relation("succeeds", "succeeds", ("sucede-a", "sucede"), _("Succeeds"), _("Succeeded by"), "succeeded_by"),
 )
+RELATION_OF = {relation.field: relation for relation in RELATIONS}
+
+
+def related_agreements(field):
+    """The field of one kind of relation, named as RELATIONS names it."""
+    relation = RELATION_OF[field]
+    return models.ManyToManyField(
+        "self", verbose_name=relation.forward, symmetrical=False, blank=True, related_name=relation.backward_field
+    )
 
 
 @versioned
@@ -288,12 +291,12 @@ class Agreement(Record):
 
     # Relations to other agreements, each stored on the agreement that does the relating
     # (the protocol, the amendment, the successor); the other's page reads it backwards.
-    amends = related_agreements(_("amends"), "amended_by")
-    replaces = related_agreements(_("replaces"), "replaced_by")
-    protocol_to = related_agreements(_("protocol to"), "protocols")
-    implements = related_agreements(_("implements"), "implemented_by")
-    deepens = related_agreements(_("deepens"), "deepened_by")
-    succeeds = related_agreements(_("succeeds"), "succeeded_by")
+    amends = related_agreements("amends")
+    replaces = related_agreements("replaces")
+    protocol_to = related_agreements("protocol_to")
+    implements = related_agreements("implements")
+    deepens = related_agreements("deepens")
+    succeeds = related_agreements("succeeds")
 
     searched_fields = ("title_en", "title_es", "short_title", "summary_en", "summary_es", "reference_text")
     links_read_apart = tuple(relation.field for relation in RELATIONS)  # AgreementQuerySet.related_to
@@ -330,10 +333,15 @@ class Agreement(Record):
             (_("Depositary"), self.depositary, ""),
             (_("UNTS registration number"), self.unts_number, ""),
             (_("WTO RTA ID"), self.wto_rta_id, WTO_RTA_ADDRESS.format(self.wto_rta_id)),
-            (_("ALADI agreement"), self.aladi_number and f"ACE {self.aladi_number}", ""),
+            (_("ALADI agreement"), self.aladi_code, ""),
             (_("Archive code"), self.archive_code, ""),
         ]
         return [(label, value, address) for label, value, address in listed if value]
+
+    @property
+    def aladi_code(self):
+        """The ALADI agreement as the region writes it: "ACE 58"."""
+        return f"ACE {self.aladi_number}" if self.aladi_number else ""
 
     @property
     def reference_text(self):
@@ -345,7 +353,7 @@ class Agreement(Record):
                 self.depositary_es,
                 self.unts_number,
                 self.wto_rta_id and f"RTA {self.wto_rta_id}",
-                self.aladi_number and f"ACE {self.aladi_number}",
+                self.aladi_code,
                 self.archive_code,
             )
             if value

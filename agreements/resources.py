@@ -20,13 +20,13 @@ from foreignpolicy.columns import (
     split_list,
 )
 from foreignpolicy.importing import RecordResource
+from foreignpolicy.imports.checking import naming_own_record
 from foreignpolicy.imports.duplicates import SameValues
-from foreignpolicy.imports.problems import Problem
 from foreignpolicy.models import Country, Organisation
 from foreignpolicy.partial_dates import PartialDate
 from foreignpolicy.text import normalise
 
-from .models import RELATIONS, Agreement, AgreementStatus, AgreementType, Relation
+from .models import RELATION_OF, RELATIONS, Agreement, AgreementStatus, AgreementType, Relation
 
 
 @dataclass(frozen=True)
@@ -111,12 +111,11 @@ class RelationsWidget(RecordWidget):
         return [related.agreement for related in value or [] if related.relation.field == relation]
 
     def from_links(self, linked):
-        relations = {relation.field: relation for relation in RELATIONS}
-        return [Related(relations[name], agreement) for name, agreements in linked for agreement in agreements]
+        return [Related(RELATION_OF[name], agreement) for name, agreements in linked for agreement in agreements]
 
     def export_reader(self, model, attribute, relations, public):
         visible = self.model.objects.published() if public else None
-        words = [next(relation.word for relation in RELATIONS if relation.field == name) for name in relations]
+        words = [RELATION_OF[name].word for name in relations]
 
         @functools.lru_cache(maxsize=CELLS_KEPT)
         def write(*listed):
@@ -136,15 +135,13 @@ def word_key(word):
 
 def relations_to_themselves(rows, present):
     """Problems for rows whose agreement would relate to itself."""
-    problems = []
-    for row in rows:
-        for related in row.values.get("relations") or []:
-            if related.agreement.slug == row.slug:
-                message = gettext("An agreement cannot have a relation to itself (“%(relation)s:%(slug)s”).")
-                problems.append(
-                    Problem(row.number, "relations", message % {"relation": related.relation.word, "slug": row.slug})
-                )
-    return problems
+    message = gettext("An agreement cannot have a relation to itself (“%(relation)s:%(slug)s”).")
+    return naming_own_record(
+        rows,
+        "relations",
+        lambda related: message % {"relation": related.relation.word, "slug": related.agreement.slug},
+        named=lambda related: related.agreement,
+    )
 
 
 class SameTypePartiesAndSignature:

@@ -25,7 +25,7 @@ class DirectorateQuerySet(PublishableQuerySet):
         successors, and theirs, to those that have none. Two queries, however many units
         and successions there are (a ministry has some hundreds of units)."""
         successors = {}
-        for predecessor, successor in Directorate.predecessors.through.objects.values_list(
+        for predecessor, successor in self.model.predecessors.through.objects.values_list(
             "to_directorate", "from_directorate"
         ):
             successors.setdefault(predecessor, []).append(successor)

@@ -2,6 +2,7 @@ from django.utils.translation import gettext_lazy as _
 
 from foreignpolicy.columns import Column, PartialDateWidget, PositionWidget, RecordWidget, TextWidget
 from foreignpolicy.importing import RecordResource
+from foreignpolicy.imports.checking import naming_own_record
 from foreignpolicy.imports.duplicates import SameValues
 from foreignpolicy.imports.problems import Problem
 
@@ -80,11 +81,7 @@ class DirectorateResource(RecordResource):
 def own_predecessor(rows):
     """Problems for rows whose unit would carry on from itself."""
     message = _("A directorate cannot carry on from itself (“%(slug)s”).")
-    return [
-        Problem(row.number, "predecessors", message % {"slug": row.slug})
-        for row in rows
-        if any(unit.slug == row.slug for unit in row.values.get("predecessors") or [])
-    ]
+    return naming_own_record(rows, "predecessors", lambda unit: message % {"slug": unit.slug})
 
 
 def parent_cycles(rows, present):

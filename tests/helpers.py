@@ -97,3 +97,13 @@ def in_new_process(*arguments, without=(), **env):
     return subprocess.run(
         [sys.executable, *arguments], cwd=settings.BASE_DIR, env=environment, capture_output=True, text=True
     )
+
+
+def queries_of(client, address):
+    """How many queries a page that answers 200 runs."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(address).status_code == 200
+    return len(queries)

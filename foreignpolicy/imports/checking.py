@@ -124,6 +124,17 @@ def warnings_for(row, column_for_field):
     ]
 
 
+def naming_own_record(rows, column, message, named=lambda item: item):
+    """Problems for rows whose `column` names the row's own record: `named(item)` is the
+    record an item of the column's value names, `message(item)` what the problem says."""
+    return [
+        Problem(row.number, column, message(item))
+        for row in rows
+        for item in row.values.get(column) or []
+        if named(item).slug == row.slug
+    ]
+
+
 def refused_publication(rows, model, user):
     """An editor's import makes and changes drafts only: each row that would publish or
     schedule a record, or change one that is published, is a problem. `user` None, or the command

@@ -1,14 +1,12 @@
 """Relations between agreements: written on one row, shown on both pages, kept apart from drafts."""
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from agreements.models import Agreement
 from agreements.resources import AgreementResource
 from foreignpolicy.tabular import read_csv, write_csv
 from tests.factories import AgreementFactory
-from tests.helpers import csv_text, problems, url
+from tests.helpers import csv_text, problems, queries_of, url
 
 pytestmark = pytest.mark.django_db
 
@@ -96,12 +94,6 @@ def test_both_pages_show_the_relation_in_both_languages_and_never_a_draft(client
     assert '<dt>Reemplazado por</dt><dd><a href="/es/acuerdos/cptpp/">CPTPP (es)</a></dd>' in other
 
 
-def queries_of(client, address):
-    with CaptureQueriesContext(connection) as queries:
-        assert client.get(address).status_code == 200
-    return len(queries)
-
-
 def test_the_agreement_page_runs_as_many_queries_for_one_relation_as_for_thirty(client):
     one, many = AgreementFactory(slug="one"), AgreementFactory(slug="many")
     one.amends.add(AgreementFactory())
@@ -131,3 +123,11 @@ def test_the_list_runs_as_many_queries_whatever_the_relations_of_its_agreements(
     for agreement in agreements:
         agreement.replaces.add(*[other for other in agreements if other != agreement])
     assert queries_of(client, url("agreements:list") + "?ordering=signed") == before
+
+
+def test_the_public_download_leaves_out_relations_to_drafts(client):
+    cptpp, tpp = AgreementFactory(slug="cptpp"), AgreementFactory(slug="tpp")
+    cptpp.replaces.add(tpp, AgreementFactory(slug="secret", is_published=False))
+    download = client.get(url("agreements:download", format="csv")).getvalue().decode("utf-8-sig")
+    rows = {row["slug"]: row["relations"] for row in read_csv(download.encode()).dict}
+    assert rows == {"cptpp": "replaces:tpp", "tpp": ""}

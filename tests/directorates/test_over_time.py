@@ -4,13 +4,12 @@ that carry on the work of those responsible at the time."""
 from datetime import date
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
 from directorates.models import Directorate
 from foreignpolicy.partial_dates import Precision
 from tests.factories import AgreementFactory, DirectorateFactory, EventFactory
-from tests.helpers import csv_text, problems, url
+from tests.helpers import csv_text, problems, queries_of, url
 
 pytestmark = pytest.mark.django_db
 
@@ -83,12 +82,6 @@ def test_agreements_and_events_keep_their_unit_and_name_the_one_that_carries_on_
     assert event_page.count('(now <a href="/en/directorates/third/">Third unit</a>)') == 1
 
 
-def queries_of(client, address):
-    with CaptureQueriesContext(connection) as queries:
-        assert client.get(address).status_code == 200
-    return len(queries)
-
-
 def test_an_agreement_page_runs_as_many_queries_after_one_succession_as_after_ten(client):
     client.get(url("agreements:list"))  # the page cache's state is set up
     one, chain = DirectorateFactory(), DirectorateFactory.create_batch(10)
@@ -100,3 +93,27 @@ def test_an_agreement_page_runs_as_many_queries_after_one_succession_as_after_te
     assert queries_of(client, url("agreements:detail", slug="a")) == queries_of(
         client, url("agreements:detail", slug="b")
     )
+
+
+def test_a_unit_whose_successor_gave_no_date_is_now_part_of_it(client):
+    old, new = DirectorateFactory(slug="old", name_en="Old unit"), DirectorateFactory(slug="new", name_en="New unit")
+    new.predecessors.add(old)
+    page = client.get(url("directorates:detail", slug="old")).content.decode()
+    assert '<dt>Now part of</dt><dd><a href="/en/directorates/new/">New unit</a></dd>' in page
+
+
+def test_the_admin_refuses_a_unit_that_carries_on_from_itself(admin_client):
+    unit = DirectorateFactory(slug="unit", name_en="Unit", name_es="Unidad")
+    response = admin_client.post(
+        reverse("admin:directorates_directorate_change", args=[unit.pk]),
+        {
+            "name_en": "Unit",
+            "name_es": "Unidad",
+            "slug": "unit",
+            "position": 0,
+            "predecessors": [unit.pk],
+            "formed_on_precision": "day",
+            "dissolved_on_precision": "day",
+        },
+    )
+    assert response.context["adminform"].form.errors["predecessors"] == ["Una dirección no puede continuar a sí misma."]
