@@ -1,15 +1,57 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
 from foreignpolicy.admin import RecordAdmin, VocabularyAdmin
 
-from .models import RELATIONS, Agreement, AgreementStatus, AgreementType
-from .resources import AgreementResource
+from .models import (
+    MARKED_DATES,
+    RELATIONS,
+    Agreement,
+    AgreementStatus,
+    AgreementType,
+    Participant,
+    Step,
+    StepKind,
+    dates_from_steps,
+)
+from .resources import AgreementResource, ParticipantResource, StepResource
 
 
 @admin.register(AgreementType)
 class AgreementTypeAdmin(VocabularyAdmin):
     pass
+
+
+@admin.register(StepKind)
+class StepKindAdmin(VocabularyAdmin):
+    list_display = [*VocabularyAdmin.list_display, "marks"]
+    fields = [*VocabularyAdmin.fields, "marks", "spellings"]
+
+
+class StepInline(admin.TabularInline):
+    model = Step
+    extra = 0
+    fields = ["kind", "date", "date_precision", "reference", "url", "note_es", "note_en"]
+    autocomplete_fields = ["kind"]
+
+
+class ParticipantInline(admin.TabularInline):
+    model = Participant
+    extra = 0
+    fields = [
+        "country",
+        "organisation",
+        "signed_on",
+        "signed_on_precision",
+        "consent_on",
+        "consent_on_precision",
+        "consent_kind",
+        "in_force_on",
+        "in_force_on_precision",
+        "withdrawn_on",
+        "withdrawn_on_precision",
+    ]
+    autocomplete_fields = ["country", "organisation"]
 
 
 @admin.register(AgreementStatus)
@@ -27,7 +69,8 @@ class AgreementStatusAdmin(admin.ModelAdmin):
 
 @admin.register(Agreement)
 class AgreementAdmin(RecordAdmin):
-    resource_classes = [AgreementResource]
+    resource_classes = [AgreementResource, StepResource, ParticipantResource]
+    inlines = [StepInline, ParticipantInline]
     list_display = ["title", "status", "signed", "in_force"]
     list_filter = ["is_published", "status", "type", "directorate", "topics", "signed_on", "in_force_on"]
     list_select_related = ["type", "status"]
@@ -41,6 +84,17 @@ class AgreementAdmin(RecordAdmin):
         *(relation.field for relation in RELATIONS),
     ]
     date_hierarchy = "signed_on"
+
+    def save_related(self, request, form, formsets, change):
+        """The steps that mark a date of the agreement set it (README, "Steps")."""
+        super().save_related(request, form, formsets, change)
+        agreement = form.instance
+        dates = dates_from_steps(agreement.steps.select_related("kind"))
+        if any(getattr(agreement, MARKED_DATES[field]) != date for field, date in dates.items()):
+            for field, date in dates.items():
+                setattr(agreement, MARKED_DATES[field], date)
+            agreement.save()
+            messages.info(request, _("The dates the steps mark were set from them."))
 
     @admin.display(description=_("signed"), ordering="signed_on")
     def signed(self, agreement):
@@ -72,7 +126,8 @@ class AgreementAdmin(RecordAdmin):
                     ("ended_on", "ended_on_precision"),
                 ],
                 "description": _(
-                    "A date known only to the year or month: enter its first day and choose the precision."
+                    "A date known only to the year or month: enter its first day and choose the precision. "
+                    "A step of signature, entry into force or end (below) sets its date here."
                 ),
             },
         ),

@@ -4,11 +4,11 @@ from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 from directorates.models import Directorate
-from foreignpolicy.filters import ChoiceOfFilter, PartyFilter, SearchFilter, YearFilter
-from foreignpolicy.models import Topic
+from foreignpolicy.filters import ChoiceOfFilter, PartyFilter, SearchFilter, YearFilter, grouped_parties
+from foreignpolicy.models import Country, Organisation, Topic
 from foreignpolicy.text import active_language
 
-from .models import BY_SIGNATURE, Agreement, AgreementStatus, AgreementType
+from .models import BY_SIGNATURE, Agreement, AgreementStatus, AgreementType, Participant
 
 
 class TitleOrderingFilter(django_filters.OrderingFilter):
@@ -31,6 +31,27 @@ class TitleOrderingFilter(django_filters.OrderingFilter):
         return queryset.order_by(*ordering["signed"])
 
 
+class BoundPartyFilter(PartyFilter):
+    """The agreements a party has ratified, acceded to or otherwise consented to be bound
+    by, as its participation says (Participant.consent_on)."""
+
+    def __init__(self):
+        super().__init__(
+            related="agreements",
+            label=_("Ratified or acceded to by"),
+            empty_label=_("Any party, or none"),
+        )
+
+    def choices(self):
+        bound = Participant.objects.bound().filter(agreement__in=Agreement.objects.public().values("pk"))
+        countries = Country.objects.filter(pk__in=bound.values("country"))
+        organisations = Organisation.objects.filter(pk__in=bound.values("organisation"))
+        return grouped_parties(countries.order_by(), organisations.order_by())
+
+    def filter_party(self, queryset, name, value):
+        return queryset.filter(pk__in=Participant.objects.bound().of_party(value).values("agreement"))
+
+
 class AgreementFilter(django_filters.FilterSet):
     q = SearchFilter()
     status = ChoiceOfFilter(
@@ -42,6 +63,7 @@ class AgreementFilter(django_filters.FilterSet):
     )
     type = ChoiceOfFilter(label=_("Type"), empty_label=_("All types"), queryset=AgreementType.objects.all())
     party = PartyFilter(related="agreements")
+    bound_party = BoundPartyFilter()
     directorate = ChoiceOfFilter(
         label=_("Responsible directorate"),
         empty_label=_("All directorates"),

@@ -1,5 +1,6 @@
 from dataclasses import dataclass
 
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Count, OrderBy, Q, Value
@@ -8,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from directorates.models import Directorate
+from foreignpolicy.filters import taking_part
 from foreignpolicy.models import (
     Country,
     Organisation,
@@ -146,6 +148,23 @@ class AgreementQuerySet(PublishableQuerySet):
             entered = (entered | Q(in_force_on=None)) & Q(status=AgreementStatus.IN_FORCE)
         return self.filter(entered).exclude(ended_on__lte=day)
 
+    def in_force_for(self, party, day):
+        """Agreements in force for `party` (a country's code, an organisation's slug) on
+        `day`: those it takes part in, by its own entry into force and withdrawal where its
+        participation gives them (Participant), else by the agreement's (in_force_on)."""
+        participations = Participant.objects.of_party(party)
+        dated = participations.exclude(in_force_on=None)
+        by_own_date = Q(pk__in=dated.filter(in_force_on__lte=day).values("agreement"))
+        by_agreement = Q(pk__in=self.in_force_on(day).values("pk")) & ~Q(pk__in=dated.values("agreement"))
+        takes_part = Q(pk__in=taking_part(self.model.objects, party).values("pk")) | Q(
+            pk__in=participations.values("agreement")
+        )
+        return (
+            self.filter(takes_part & (by_own_date | by_agreement))
+            .exclude(ended_on__lte=day)
+            .exclude(pk__in=participations.filter(withdrawn_on__lte=day).values("agreement"))
+        )
+
     def in_force_today(self):
         return self.in_force_on(timezone.localdate())
 
@@ -160,6 +179,10 @@ class AgreementQuerySet(PublishableQuerySet):
     def by_status(self):
         return self.values_list("status").annotate(count=Count("pk")).order_by()
 
+
+# The agreement's date fields the steps keep (StepKind.marks), as their partial-date attributes.
+MARKED_DATES = {"signed_on": "signed", "in_force_on": "in_force", "ended_on": "ended"}
+HISTORY_DATES = [("signed_on", _("Signed")), ("in_force_on", _("Entered into force")), ("ended_on", _("Ended"))]
 
 # The WTO's public page of one regional trade agreement, by its RTA ID.
 WTO_RTA_ADDRESS = "https://rtais.wto.org/UI/PublicShowRTAIDCard.aspx?rtaid={}"
@@ -324,6 +347,17 @@ class Agreement(Record):
     def __str__(self):
         return self.title
 
+    def history(self, steps):
+        """(when, what, the step or None) of the agreement's dated steps, and of its dates
+        of signature, entry into force and end that no step marks, in order."""
+        marked = {step.kind.marks for step in steps}
+        entries = [(step.when, step.kind.name, step) for step in steps]
+        for field, label in HISTORY_DATES:
+            when = getattr(self, MARKED_DATES[field])
+            if when and field not in marked:
+                entries.append((when, label, None))
+        return sorted(entries, key=lambda entry: entry[0].start)
+
     @property
     def references(self):
         """(label, identifier, address or "") of each reference given, in a fixed order. The
@@ -420,3 +454,211 @@ class Agreement(Record):
             "ended": self.ended.isoformat() if self.ended else "",
         }
         return {field: message % values for field, message in warnings.items()}
+
+
+class StepKind(Vocabulary):
+    """A kind of step in the life of an agreement. A kind may mark one of the agreement's
+    three dates: the earliest step of that kind gives the date (README, "Steps")."""
+
+    class Marks(models.TextChoices):
+        NOTHING = "", _("no date of the agreement")
+        SIGNED = "signed_on", _("the signature")
+        IN_FORCE = "in_force_on", _("the entry into force (for Peru)")
+        ENDED = "ended_on", _("the end")
+
+    marks = models.CharField(_("marks"), max_length=20, choices=Marks.choices, blank=True)
+    spellings = models.TextField(
+        _("other spellings"), blank=True, help_text=_("Other names an import accepts, separated by “;”.")
+    )
+
+    class Meta(Vocabulary.Meta):
+        verbose_name = _("kind of step")
+        verbose_name_plural = _("kinds of step")
+
+    def lookup_keys(self):
+        return [*super().lookup_keys(), *filter(None, (name.strip() for name in self.spellings.split(";")))]
+
+
+
+
+class StepQuerySet(models.QuerySet):
+    def for_page(self):
+        return self.select_related("kind")
+
+    def on_timeline(self):
+        """The steps the timeline shows: those that mark no date of the agreement, whose
+        milestones (signed, in force, ended) it shows already."""
+        return self.filter(kind__marks="")
+
+
+class Step(models.Model):
+    """One step in the life of an agreement: its kind, when, and the official reference."""
+
+    agreement = models.ForeignKey(
+        Agreement, verbose_name=_("agreement"), on_delete=models.CASCADE, related_name="steps"
+    )
+    kind = models.ForeignKey(StepKind, verbose_name=_("kind"), on_delete=models.PROTECT, related_name="steps")
+    date = models.DateField(_("date"))
+    date_precision = precision_field()
+    reference = models.CharField(
+        _("reference"),
+        max_length=200,
+        blank=True,
+        help_text=_("The official reference, e.g. Resolución Legislativa N° 30000 (El Peruano, 2018-06-10)."),
+    )
+    url = models.URLField(_("link"), max_length=500, blank=True)
+    note_en = models.CharField(_("note (English)"), max_length=500, blank=True)
+    note_es = models.CharField(_("note (Spanish)"), max_length=500, blank=True)
+
+    when = PartialDateAttribute("date")
+    note = Translated("note")
+
+    objects = StepQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("step")
+        verbose_name_plural = _("steps")
+        ordering = ["agreement", "date", "kind__position", "pk"]
+        indexes = [models.Index(fields=["date"])]
+
+    def __str__(self):
+        return f"{self.kind} ({self.when.isoformat() if self.date else '?'})"
+
+
+def marking_steps(steps):
+    """{(agreement pk, date field): step} of the steps that mark a date of their agreement:
+    the earliest step of the kinds that mark each (StepKind.marks)."""
+    earliest = {}
+    for step in steps:
+        key = step.agreement_id, step.kind.marks
+        if step.kind.marks and (key not in earliest or step.when.start < earliest[key].when.start):
+            earliest[key] = step
+    return earliest
+
+
+def dates_from_steps(steps):
+    """{date field: PartialDate} of the dates an agreement's steps mark."""
+    return {field: step.when for (_agreement, field), step in marking_steps(steps).items()}
+
+
+class ConsentKind(models.TextChoices):
+    RATIFICATION = "ratification", _("ratification")
+    ACCESSION = "accession", _("accession")
+    ACCEPTANCE = "acceptance", _("acceptance")
+    APPROVAL = "approval", _("approval")
+    DEFINITIVE_SIGNATURE = "definitive-signature", _("definitive signature")
+    SUCCESSION = "succession", _("succession")
+
+
+class ParticipantQuerySet(models.QuerySet):
+    def for_page(self):
+        return self.select_related("country", "organisation")
+
+    def of_party(self, key):
+        """The participations of a party, named as the filters name it (Participant.party_key)."""
+        return self.filter(country=key) if key.isupper() else self.filter(organisation__slug=key)
+
+    def bound(self):
+        """The participations of parties that consented to be bound (ratified, acceded…)."""
+        return self.exclude(consent_on=None)
+
+
+# The orders of an agreement's table of participants, by the query parameter that asks for
+# them: by party, or by one of the party's dates (the undated last).
+PARTICIPANT_ORDERS = ("party", "signed", "consent", "in_force", "withdrawn")
+
+
+def participants_in_order(participants, order):
+    """The participants, in the order `order` names (the party's name if none or unknown)."""
+    by_name = sorted(participants, key=lambda participant: str(participant.party).casefold())
+    if order not in PARTICIPANT_ORDERS[1:]:
+        return by_name
+
+    def by_date(participant):
+        when = getattr(participant, order)
+        return (0, when.start) if when else (1, None)
+
+    return sorted(by_name, key=by_date)
+
+
+class Participant(models.Model):
+    """A party to a multilateral agreement with its own dates, as the UN Treaty Collection
+    lists each participant: a country, or an organisation such as the European Union."""
+
+    agreement = models.ForeignKey(
+        Agreement, verbose_name=_("agreement"), on_delete=models.CASCADE, related_name="participants"
+    )
+    country = models.ForeignKey(
+        Country, verbose_name=_("country"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    organisation = models.ForeignKey(
+        Organisation, verbose_name=_("organisation"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    signed_on = models.DateField(_("signed on"), null=True, blank=True)
+    signed_on_precision = precision_field()
+    consent_on = models.DateField(_("consent to be bound"), null=True, blank=True)
+    consent_on_precision = precision_field()
+    consent_kind = models.CharField(_("how consent was given"), max_length=30, choices=ConsentKind.choices, blank=True)
+    in_force_on = models.DateField(_("in force for it since"), null=True, blank=True)
+    in_force_on_precision = precision_field()
+    withdrawn_on = models.DateField(_("withdrew on"), null=True, blank=True)
+    withdrawn_on_precision = precision_field()
+
+    signed = PartialDateAttribute("signed_on")
+    consent = PartialDateAttribute("consent_on")
+    in_force = PartialDateAttribute("in_force_on")
+    withdrawn = PartialDateAttribute("withdrawn_on")
+
+    objects = ParticipantQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("participant")
+        verbose_name_plural = _("participants")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(country__isnull=False, organisation__isnull=True)
+                | Q(country__isnull=True, organisation__isnull=False),
+                name="participant_is_a_country_or_an_organisation",
+            ),
+            models.UniqueConstraint(fields=["agreement", "country"], name="participant_country_once"),
+            models.UniqueConstraint(fields=["agreement", "organisation"], name="participant_organisation_once"),
+        ]
+        indexes = [models.Index(fields=["country", "consent_on"]), models.Index(fields=["organisation", "consent_on"])]
+
+    def __str__(self):
+        return str(self.party)
+
+    @property
+    def party(self):
+        return self.country if self.country_id else self.organisation
+
+    @party.setter
+    def party(self, entry):
+        is_country = isinstance(entry, Country)
+        self.country, self.organisation = (entry, None) if is_country else (None, entry)
+
+    @property
+    def party_key(self):
+        """The party as the filters name it: a country's code, an organisation's slug."""
+        return self.country_id or self.organisation.slug
+
+    def clean(self):
+        errors = {}
+        if self.country_id is None and self.organisation_id is None:
+            errors["country"] = _("Name the party: a country (its code or name) or an organisation.")
+        if self.consent_kind and not self.consent_on:
+            errors["consent_on"] = _("Give the date of the %(kind)s, or leave its kind empty.") % {
+                "kind": self.get_consent_kind_display()
+            }
+        start = self.consent or self.signed
+        if self.in_force and start and self.in_force.end < start.start:
+            errors["in_force_on"] = _("Entry into force for the party (%(in_force)s) is before %(start)s.") % {
+                "in_force": self.in_force.isoformat(),
+                "start": start.isoformat(),
+            }
+        if self.withdrawn and self.in_force and self.withdrawn.end < self.in_force.start:
+            errors["withdrawn_on"] = _("The withdrawal (%(withdrawn)s) is before the entry into force for it.") % {
+                "withdrawn": self.withdrawn.isoformat()
+            }
+        if errors:
+            raise ValidationError(errors)

@@ -1,5 +1,6 @@
 import functools
 from dataclasses import dataclass
+from datetime import date
 
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -9,12 +10,15 @@ from foreignpolicy.columns import (
     CELLS_KEPT,
     LIST_SEPARATOR,
     CellReader,
+    ChoiceWidget,
     Column,
     NumberWidget,
     PartialDateWidget,
     PartiesWidget,
     RecordWidget,
+    TextWidget,
     VocabularyWidget,
+    among,
     linked_keys,
     split_keys,
     split_list,
@@ -22,11 +26,28 @@ from foreignpolicy.columns import (
 from foreignpolicy.importing import RecordResource
 from foreignpolicy.imports.checking import naming_own_record
 from foreignpolicy.imports.duplicates import SameValues
+from foreignpolicy.imports.problems import Problem
+from foreignpolicy.imports.reading import UPDATE
 from foreignpolicy.models import Country, Organisation
 from foreignpolicy.partial_dates import PartialDate
+from foreignpolicy.parts import LineColumn, PartsResource, PartsWidget
 from foreignpolicy.text import normalise
 
-from .models import RELATION_OF, RELATIONS, Agreement, AgreementStatus, AgreementType, Relation
+from .models import (
+    MARKED_DATES,
+    RELATION_OF,
+    RELATIONS,
+    Agreement,
+    AgreementStatus,
+    AgreementType,
+    ConsentKind,
+    Participant,
+    Relation,
+    Step,
+    StepKind,
+    dates_from_steps,
+    marking_steps,
+)
 
 
 @dataclass(frozen=True)
@@ -144,6 +165,28 @@ def relations_to_themselves(rows, present):
     )
 
 
+def dates_the_steps_mark(rows, present):
+    """Problems for rows whose date of signature, entry into force or end differs from the
+    one a step of the agreement marks: the step gives it (README, "Steps")."""
+    dated = [column for column in MARKED_DATES if column in present]
+    updated = {row.instance.pk: row for row in rows if row.action == UPDATE}
+    if not dated or not updated:
+        return []
+    message = gettext(
+        "The agreement's step “%(step)s” of %(date)s gives this date: change the step (in the steps file or "
+        "the admin), not the date."
+    )
+    problems = []
+    marking = Step.objects.for_page().filter(kind__marks__in=dated)
+    for chunk in among(marking, "agreement", list(updated)):
+        for step in marking_steps(chunk).values():
+            row = updated[step.agreement_id]
+            if getattr(row.instance, MARKED_DATES[step.kind.marks]) != step.when:
+                problem = message % {"step": step.kind, "date": step.when.isoformat()}
+                problems.append(Problem(row.number, step.kind.marks, problem))
+    return problems
+
+
 class SameTypePartiesAndSignature:
     """Agreements of one type with the same parties, signed on the same date."""
 
@@ -227,7 +270,7 @@ class AgreementResource(RecordResource):
         export_order = fields
         import_id_fields = ("slug",)
 
-    cross_row_checks = [relations_to_themselves]
+    cross_row_checks = [relations_to_themselves, dates_the_steps_mark]
     duplicate_rules = [
         SameValues(_("the same English title"), "title_en"),
         SameValues(_("the same Spanish title"), "title_es"),
@@ -260,4 +303,114 @@ class AgreementResource(RecordResource):
             "topics": "trade",
             "published": "no",
         },
+    )
+
+
+class StepsWidget(PartsWidget):
+    """An agreement's steps, in the order they happened. The steps that mark a date of
+    the agreement (StepKind.marks) set it (README, "Steps")."""
+
+    def __init__(self):
+        super().__init__(
+            Step,
+            Step._meta.get_field("agreement"),
+            [
+                LineColumn("kind", VocabularyWidget(StepKind, label=_("kind of step")), "kind"),
+                LineColumn("date", PartialDateWidget(), "when"),
+                LineColumn("reference", TextWidget(), "reference"),
+                LineColumn("url", TextWidget(), "url"),
+                LineColumn("note_en", TextWidget(), "note_en"),
+                LineColumn("note_es", TextWidget(), "note_es"),
+            ],
+            sort_key=lambda part, cells: (part[1].start if part[1] else date.max, part[0].position if part[0] else 0),
+            unique_by=("kind", "date", "reference"),
+        )
+
+    @property
+    def derived_fields(self):
+        return [name for field in MARKED_DATES for name in (field, f"{field}_precision")]
+
+    def derived_values(self, instance):
+        dates = PartialDateWidget()
+        return {field: dates.render(getattr(instance, attribute)) for field, attribute in MARKED_DATES.items()}
+
+    def assign(self, instance, attribute, value):
+        steps = [self.make(instance.pk, part) for part in value or []]
+        for field, date_of_step in dates_from_steps(steps).items():
+            setattr(instance, MARKED_DATES[field], date_of_step)
+
+
+class StepResource(PartsResource):
+    """The steps file: a line per step (docs/csv-format.md, "Steps")."""
+
+    steps = Column("steps", StepsWidget())
+    # Not in a steps file: an undo restores with them the dates the steps had set.
+    signed_on = AgreementResource.fields["signed_on"]
+    in_force_on = AgreementResource.fields["in_force_on"]
+    ended_on = AgreementResource.fields["ended_on"]
+    parent_column = "agreement"
+    parts_column = "steps"
+
+    class Meta:
+        model = Agreement
+        name = "steps"
+        fields = ("slug", "steps", "published", *MARKED_DATES)
+        import_id_fields = ("slug",)
+
+    examples = (
+        {
+            "agreement": "peru-guatemala-fta",
+            "kind": "signature",
+            "date": "2011-12-06",
+            "note_en": "Signed in Lima.",
+            "note_es": "Suscrito en Lima.",
+        },
+        {"agreement": "tisa", "kind": "negotiations-launched", "date": "2013"},
+    )
+
+
+class ParticipantResource(PartsResource):
+    """The participants file: a line per party to a multilateral agreement, with its own
+    dates (docs/csv-format.md, "Participants")."""
+
+    participants = Column(
+        "participants",
+        PartsWidget(
+            Participant,
+            Participant._meta.get_field("agreement"),
+            [
+                LineColumn(
+                    "party",
+                    PartiesWidget(Country, Organisation, label=_("country or organisation"), many=False),
+                    "party",
+                    fields=("country", "organisation"),
+                ),
+                LineColumn("signed_on", PartialDateWidget(), "signed"),
+                LineColumn("consent_on", PartialDateWidget(), "consent"),
+                LineColumn("consent_kind", ChoiceWidget(ConsentKind), "consent_kind"),
+                LineColumn("in_force_on", PartialDateWidget(), "in_force"),
+                LineColumn("withdrawn_on", PartialDateWidget(), "withdrawn"),
+            ],
+            unique_by=("party",),
+        ),
+    )
+    parent_column = "agreement"
+    parts_column = "participants"
+
+    class Meta:
+        model = Agreement
+        name = "participants"
+        fields = ("slug", "participants", "published")
+        import_id_fields = ("slug",)
+
+    examples = (
+        {
+            "agreement": "cptpp",
+            "party": "JP",
+            "signed_on": "2018-03-08",
+            "consent_on": "2018-07-06",
+            "consent_kind": "ratification",
+            "in_force_on": "2018-12-30",
+        },
+        {"agreement": "cptpp", "party": "PE", "signed_on": "2018-03-08"},
     )

@@ -7,10 +7,11 @@ from django.views.generic import ListView
 
 from directorates.models import Directorate
 from foreignpolicy.charts import bar_chart, column_chart, years_with_gaps
+from foreignpolicy.filters import LazyChoices, party_choices
 from foreignpolicy.public import PAGE_SIZE, DownloadView, FilteredListView, PagedMixin, RecordDetailView
 
 from .filters import AgreementFilter
-from .models import Agreement, AgreementStatus, status_decides
+from .models import PARTICIPANT_ORDERS, Agreement, AgreementStatus, participants_in_order, status_decides
 from .resources import AgreementResource
 
 
@@ -34,6 +35,10 @@ class AgreementListView(FilteredListView):
         return context
 
 
+# The headings of the table of participants, in PARTICIPANT_ORDERS' order.
+PARTICIPANT_COLUMNS = (_("Party"), _("Signature"), _("Consent to be bound"), _("Entry into force"), _("Withdrawal"))
+
+
 class AgreementDetailView(RecordDetailView):
     model = Agreement
     template_name = "agreements/detail.html"
@@ -44,9 +49,17 @@ class AgreementDetailView(RecordDetailView):
         return super().get_context_data(
             events=self.object.events.public().order_by("-date"),
             relations=Agreement.objects.published().related_to(self.object),
+            history=self.object.history(self.object.steps.for_page()),
+            participants=participants_in_order(self.object.participants.for_page(), self.participant_order()),
+            participant_order=self.participant_order(),
+            participant_columns=zip(PARTICIPANT_ORDERS, PARTICIPANT_COLUMNS, strict=True),
             directorate_now=carrying_on.get(directorate.pk, []) if directorate else [],
             **kwargs,
         )
+
+    def participant_order(self):
+        order = self.request.GET.get("participants", "")
+        return order if order in PARTICIPANT_ORDERS else PARTICIPANT_ORDERS[0]
 
 
 class AgreementDownloadView(DownloadView):
@@ -56,6 +69,12 @@ class AgreementDownloadView(DownloadView):
 
 class InForceForm(forms.Form):
     on = forms.DateField(label=_("In force on"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    party = forms.ChoiceField(label=_("For"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        parties = LazyChoices(lambda: [("", _("Peru")), *party_choices("agreements")])
+        self.fields["party"].choices = parties
 
 
 class InForceView(PagedMixin, ListView):
@@ -79,7 +98,8 @@ class InForceView(PagedMixin, ListView):
         agreements, day = Agreement.objects.public().for_in_force(), self.day()
         if day is None:
             return agreements.none()
-        in_force = agreements.in_force_on(day)
+        party = self.get_form().cleaned_data["party"]
+        in_force = agreements.in_force_for(party, day) if party else agreements.in_force_on(day)
         if not status_decides(day):
             return in_force.order_by("-in_force_on", "slug")  # all dated: the index's order
         # Undated ones (in force today by their status) after the dated ones.

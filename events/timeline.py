@@ -1,6 +1,6 @@
 """The timeline: events, and the milestones of agreements (signed, entered into force,
-ended) among them, so that nobody enters a milestone twice; an event that is a milestone
-stands for it."""
+ended) and their other steps (a ratification, a round of negotiations) among them, so that
+nobody enters a milestone twice; an event that is a milestone or a step stands for it."""
 
 from dataclasses import dataclass
 from itertools import groupby
@@ -8,7 +8,7 @@ from itertools import groupby
 from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, Value, When
 from django.utils.translation import gettext_lazy as _
 
-from agreements.models import Agreement
+from agreements.models import Agreement, Step, StepKind
 from foreignpolicy.filters import taking_part
 from foreignpolicy.partial_dates import PartialDate, Precision
 
@@ -20,6 +20,8 @@ MILESTONES = [
     ("ended", _("Agreement ended")),
 ]
 SIGNING_TYPE = "agreement-signing"
+# The position of the agreements' other steps (Step.objects.on_timeline()) in the UNION.
+STEPS = len(MILESTONES) + 1
 
 
 @dataclass
@@ -79,9 +81,17 @@ def in_range(field, filters):
     return conditions
 
 
+def timeline_steps(filters):
+    """The steps of the filtered timeline's agreements that it shows beside their milestones;
+    none when the timeline is filtered by a type of event."""
+    if filters.get("type"):
+        return Step.objects.none()
+    return Step.objects.on_timeline().filter(agreement__in=milestone_agreements(filters).values("pk")).order_by()
+
+
 def milestone_years(filters):
     agreements = milestone_agreements(filters)
-    years = set()
+    years = {day.year for day in timeline_steps(filters).filter(**in_range("date", filters)).dates("date", "year")}
     for _position, kind, _label in milestone_kinds(filters):
         field = f"{kind}_on"
         # dates() clears the default ordering, which would otherwise enter the DISTINCT.
@@ -108,6 +118,7 @@ class YearEntries:
         self.events = events.filter(date__year=year).order_by()
         self.agreements = milestone_agreements(filters)
         self.kinds = milestone_kinds(filters)
+        self.steps = timeline_steps(filters)
         self.filters = filters
         self.year = year
         # The months of the entries just before and after the page read last; NOWHERE
@@ -122,15 +133,20 @@ class YearEntries:
         in the year and the filters' dates, and not told by an event on the timeline."""
         return Q(**{f"{field}__year": self.year}, **in_range(field, self.filters)) & ~Q(self.told_by_event(field))
 
-    def told_by_event(self, field):
-        """An event of the timeline linked to the agreement, on the milestone's date, is that
-        milestone (a signing, say): shown once, with the event's text."""
+    def steps_in_year(self):
+        return self.steps.filter(
+            Q(date__year=self.year, **in_range("date", self.filters)) & ~Q(self.told_by_event("date", "agreement"))
+        )
+
+    def told_by_event(self, field, agreement="pk"):
+        """An event of the timeline linked to the agreement, on the milestone's (or step's)
+        date, is that milestone (a signing, say): shown once, with the event's text."""
         # The timeline's events as one uncorrelated subquery (worked out once), and the link
         # table probed by its index for each agreement: correlating the filtered events
         # themselves ran their filters once per agreement (bench/public_pages.py).
         return Exists(
             Event.agreements.through.objects.filter(
-                agreement=OuterRef("pk"),
+                agreement=OuterRef(agreement),
                 event__in=self.events.values("pk"),
                 event__date=OuterRef(field),
                 event__date_precision=OuterRef(f"{field}_precision"),
@@ -151,6 +167,10 @@ class YearEntries:
                     **{kind: Count("pk", filter=self.in_year(f"{kind}_on")) for _position, kind, _label in self.kinds}
                 )
                 by_label.update({label: milestones[kind] for _position, kind, label in self.kinds if milestones[kind]})
+            steps = dict(self.steps_in_year().values_list("kind").annotate(count=Count("pk")).order_by())
+            if steps:
+                kinds = StepKind.objects.in_bulk(steps)
+                by_label.update({kinds[pk].name: count for pk, count in steps.items()})
             self._by_label = by_label
         return self._by_label
 
@@ -173,6 +193,11 @@ class YearEntries:
                 )
                 .values_list("position", "key", "day", "rank")
             )
+        parts.append(
+            self.steps_in_year()
+            .annotate(position=Value(STEPS), key=F("pk"), day=F("date"), rank=precision_rank("date_precision"))
+            .values_list("position", "key", "day", "rank")
+        )
         return parts[0].union(*parts[1:], all=True).order_by("-day", "-rank", "position", "key")
 
     def __getitem__(self, page):
@@ -191,9 +216,23 @@ class YearEntries:
 
     def entries(self, rows):
         events = Event.objects.public().for_timeline().in_bulk([pk for position, pk, *_ in rows if not position])
-        agreements = Agreement.objects.public().for_timeline().in_bulk([pk for position, pk, *_ in rows if position])
+        steps = Step.objects.for_page().in_bulk([pk for position, pk, *_ in rows if position == STEPS])
+        milestones = [pk for position, pk, *_ in rows if position and position != STEPS]
+        agreements = (
+            Agreement.objects.public()
+            .for_timeline()
+            .in_bulk([*milestones, *(step.agreement_id for step in steps.values())])
+        )
         entries = []
         for position, pk, _day, _rank in rows:
+            if position == STEPS:
+                step = steps.get(pk)
+                record = agreements.get(step.agreement_id) if step else None
+                if record is not None:
+                    entries.append(
+                        Entry(step.when, record.title, record.get_absolute_url(), step.kind.name, True, record)
+                    )
+                continue
             record = (agreements if position else events).get(pk)
             if record is None:  # unpublished or deleted since the page was counted
                 continue

@@ -40,7 +40,7 @@ from .models import (
     slug_from_titles,
 )
 from .page_cache import public_content_changed
-from .registry import RESOURCES, resource_for, resource_for_model
+from .registry import RECORDS, resource_for, resource_for_import, resource_for_model
 from .revisions import Names, current_data, differences, local_time, record_revision, recording, restore
 from .tasks import start
 
@@ -386,7 +386,7 @@ class RecordKindFilter(admin.RelatedFieldListFilter):
     """The kinds of record imported: the three, by their names, not every content type."""
 
     def field_choices(self, field, request, model_admin):
-        kinds = [resource_for(kind)._meta.model for kind in RESOURCES]
+        kinds = [resource_for(kind)._meta.model for kind in RECORDS]
         return [
             (ContentType.objects.get_for_model(model).pk, capfirst(model._meta.verbose_name_plural)) for model in kinds
         ]
@@ -463,7 +463,7 @@ class ImportRecordAdmin(admin.ModelAdmin):
         model = record.content_type.model_class()
         if request.method == "POST":
             return self.start_undo(request, record, model)
-        result = undo_import(record, request.user, resource_for_model(model), dry_run=True)
+        result = undo_import(record, request.user, resource_for_import(record), dry_run=True)
         context = {
             **self.admin_site.each_context(request),
             "title": gettext("Undo import #%(number)d of %(file)s") % {"number": record.pk, "file": record.file_name},

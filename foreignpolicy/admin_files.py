@@ -52,6 +52,16 @@ class UploadForm(forms.Form):
         widget=forms.ClearableFileInput(attrs={"accept": ",".join(ACCEPTED_EXTENSIONS)}),
     )
 
+    def __init__(self, *args, kinds=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        if len(kinds) > 1:
+            # A record kind's parts (an agreement's steps, its participants) have files of their own.
+            # Not given (a script's upload), the file holds the records themselves.
+            self.fields["kind"] = forms.ChoiceField(
+                label=gettext_lazy("The file holds"), choices=kinds, required=False, initial=kinds[0][0]
+            )
+            self.order_fields(["kind", "import_file"])
+
     def clean_import_file(self):
         upload = self.cleaned_data["import_file"]
         limit = settings.IMPORT_MAX_UPLOAD_BYTES
@@ -116,15 +126,22 @@ class FileImportExportMixin(ExportMixin):
         extra_context = {**(extra_context or {}), "has_import_permission": self.has_import_permission(request)}
         return super().changelist_view(request, extra_context)
 
-    def resource(self):
-        return self.resource_classes[0]()
+    def resource(self, kind=""):
+        """The resource of the file kind `kind` (its Meta.name), the record kind's own by default."""
+        chosen = [resource for resource in self.resource_classes if resource._meta.name == kind]
+        return (chosen or self.resource_classes)[0]()
+
+    def file_kinds(self):
+        """(name, label) of each kind of file this record kind imports."""
+        return [(resource._meta.name, resource.file_label()) for resource in self.resource_classes]
 
     def import_action(self, request):
         if not self.has_import_permission(request):
             raise PermissionDenied
-        form = UploadForm(request.POST or None, request.FILES or None)
+        form = UploadForm(request.POST or None, request.FILES or None, kinds=self.file_kinds())
         if request.method == "POST" and form.is_valid():
             upload = form.cleaned_data["import_file"]
+            kind = form.cleaned_data.get("kind", "")
             data = upload.read()
             job = jobs.create(
                 user=request.user,
@@ -134,7 +151,7 @@ class FileImportExportMixin(ExportMixin):
                 data=data,
                 size=upload.size,
                 # What its confirmation will read again, to be run where the preview ran.
-                parameters={"read_bytes": bytes_to_read(upload.name, data)},
+                parameters={"read_bytes": bytes_to_read(upload.name, data), "kind": kind},
             )
             start(job, inline=job.parameters["read_bytes"] <= settings.IMPORT_INLINE_MAX_BYTES)
             return HttpResponseRedirect(self.job_url(job))
@@ -151,7 +168,7 @@ class FileImportExportMixin(ExportMixin):
         if job.action != FileJob.Action.EXPORT and (
             job.state == FileJob.State.FAILED or job.is_stopped or job.problem_count
         ):
-            context["form"] = UploadForm()
+            context["form"] = UploadForm(kinds=self.file_kinds(), initial={"kind": job.parameters.get("kind")})
         if job.is_waiting:
             context["refresh_seconds"] = REFRESH_SECONDS
         return self.render_files(request, self.job_template_name, context)
@@ -190,11 +207,11 @@ class FileImportExportMixin(ExportMixin):
         """A file to start from: the columns, and two example rows (docs/csv-format.md, "Templates")."""
         if not self.has_import_permission(request):
             raise PermissionDenied
-        resource = self.resource()
+        resource = self.resource(request.GET.get("kind", ""))
         output = io.BytesIO()
         CsvFormat().write(resource.get_export_headers(), resource.template_rows(), output)
         template = slugify(_("template"))  # "template-agreements.csv", "plantilla-acuerdos.csv"
-        name = f"{template}-{slugify(self.model._meta.verbose_name_plural)}.csv"
+        name = f"{template}-{slugify(resource.file_label())}.csv"
         response = HttpResponse(output.getvalue(), content_type=CsvFormat().get_content_type())
         response["Content-Disposition"] = content_disposition_header(True, name)
         return response
@@ -225,12 +242,13 @@ class FileImportExportMixin(ExportMixin):
         if form.is_valid():
             index = int(form.cleaned_data["format"])
             file_format = formats[index]()
+            resource = self.resource_classes[int(form.cleaned_data.get("resource") or 0)]()
             queryset = self.get_export_queryset(request)
             file_name = self.get_export_filename(request, queryset, file_format)
             if queryset.count() <= settings.EXPORT_INLINE_MAX_ROWS:
                 # Written to a temporary file as the rows are read, then sent from it.
                 output = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it
-                jobs.export_file(self.resource(), queryset, file_format, output)
+                jobs.export_file(resource, queryset, file_format, output)
                 output.seek(0)
                 return FileResponse(
                     output, as_attachment=True, filename=file_name, content_type=file_format.get_content_type()
@@ -243,6 +261,7 @@ class FileImportExportMixin(ExportMixin):
                 parameters={
                     "query": request.GET.urlencode(),
                     "format": index,
+                    "kind": resource._meta.name,
                     "content_type": file_format.get_content_type(),
                 },
             )
@@ -279,12 +298,11 @@ class FileImportExportMixin(ExportMixin):
         return reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_import")
 
     def render_files(self, request, template, context):
-        resource = self.resource()
         context.setdefault("title", _("Import %(records)s") % {"records": self.opts.verbose_name_plural})
         context.update(
             self.admin_site.each_context(request),
             opts=self.opts,
-            columns=[column.column_name for column in resource.get_import_fields()],
+            file_kinds=[(name, label, self.resource(name).file_columns()) for name, label in self.file_kinds()],
             limit=settings.IMPORT_MAX_UPLOAD_BYTES,
             inline_limit=settings.IMPORT_INLINE_MAX_BYTES,
         )

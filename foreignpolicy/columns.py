@@ -22,7 +22,7 @@ from itertools import chain
 from django.db import connection, models
 from django.db.models import F, Func, OuterRef, Q, Subquery, TextField, Value
 from django.db.models.functions import Cast
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from import_export import fields, widgets
 
@@ -168,6 +168,15 @@ class CellWidget(widgets.Widget):
     # A file repeats this column's cells, so each distinct one is read once (CellMeanings).
     repeats = True
     stored_as_written = False
+    parts = False  # the cell holds a record's parts (foreignpolicy.parts.PartsWidget)
+
+    def assign(self, instance, attribute, value):
+        """Set the cell's value on the record (checking.apply)."""
+        setattr(instance, attribute, value)
+
+    def derived_values(self, instance):
+        """{column: cell} of the record's columns this column's value sets too (see assign)."""
+        return {}
 
     def prepare(self, values, context):
         """Load whatever the column's values name, in a few queries for the whole file;
@@ -333,6 +342,36 @@ class NumberWidget(CellWidget):
 
     def json_value(self, cell):
         return int(cell) if cell else None
+
+
+class ChoiceWidget(CellWidget):
+    """One of a field's choices, by its value or its English or Spanish label; written as its value."""
+
+    def __init__(self, choices):
+        super().__init__()
+        self.choices = choices
+
+    def prepare(self, values, context):
+        self.by_name = {}
+        for value, label in self.choices.choices:
+            for language in ("en", "es"):
+                with translation.override(language):
+                    self.by_name[normalise(str(label))] = value
+            self.by_name[normalise(value)] = value
+
+    def clean(self, value, row=None, **kwargs):
+        text = super().clean(value)
+        if not text:
+            return ""
+        try:
+            return self.by_name[normalise(text)]
+        except KeyError:
+            raise ValueError(
+                _("“%(text)s” is not one of %(values)s.") % {"text": text, "values": quoted(self.choices.values)}
+            ) from None
+
+    def describe(self, value):
+        return str(self.choices(value).label) if value else ""
 
 
 class PublishedWidget(CellWidget):
@@ -504,8 +543,8 @@ class PartiesWidget(VocabularyWidget):
     names, so that "CAN" is the Andean Community rather than Canada's alpha-3 code; then
     alpha-3 codes and country names."""
 
-    def __init__(self, countries, organisations, label):
-        super().__init__(countries, organisations, label=label, many=True)
+    def __init__(self, countries, organisations, label, many=True):
+        super().__init__(countries, organisations, label=label, many=many)
 
     def tiers(self):
         country_model, organisation_model = self.models

@@ -1,7 +1,6 @@
 """Filters the agreements and events lists share."""
 
 from datetime import date
-from functools import partial
 
 import django_filters
 from django import forms
@@ -68,20 +67,20 @@ class PartyFilter(django_filters.ChoiceFilter):
     def __init__(self, related, country_fields=("countries",), **kwargs):
         self.related = related
         self.country_fields = country_fields
-        super().__init__(
-            label=_("Country or organisation"),
-            empty_label=_("All countries and organisations"),
-            method=self.filter_party,
-            **kwargs,
-        )
+        kwargs.setdefault("label", _("Country or organisation"))
+        kwargs.setdefault("empty_label", _("All countries and organisations"))
+        super().__init__(method=self.filter_party, **kwargs)
 
     @property
     def field(self):
         # Each FilterSet has its own copy of the filter, so each form gets fresh choices;
         # the form's copies of the field and widget share them (see LazyChoices).
         if not hasattr(self, "_field"):
-            self.extra["choices"] = LazyChoices(partial(party_choices, self.related))
+            self.extra["choices"] = LazyChoices(self.choices)
         return super().field
+
+    def choices(self):
+        return party_choices(self.related)
 
     def filter_party(self, queryset, name, value):
         return taking_part(queryset, value, self.country_fields)
@@ -130,6 +129,11 @@ def party_choices(related):
     # EXISTS, not a join and DISTINCT: each party stops at its first public record.
     countries = Country.objects.filter(Exists(records.filter(countries=OuterRef("pk")))).order_by()
     organisations = Organisation.objects.filter(Exists(records.filter(organisations=OuterRef("pk")))).order_by()
+    return grouped_parties(countries, organisations)
+
+
+def grouped_parties(countries, organisations):
+    """The choices of a party: countries, then organisations, each by name."""
     return [
         (_("Countries"), by_name((country.code, country.name) for country in countries)),
         (_("Organisations"), by_name((organisation.slug, str(organisation)) for organisation in organisations)),

@@ -12,8 +12,9 @@ from import_export import resources
 from .bulk import without_cycle_collection
 from .columns import Column, MomentWidget, PublishedWidget, VocabularyWidget
 from .imports.diffing import changed_since_read
-from .imports.plan import plan_import
+from .imports.plan import plan_import, read_header
 from .imports.problems import Problem
+from .imports.reading import read_rows
 from .imports.results import plan_result, write_or_report
 from .models import Topic
 from .partial_dates import PartialDateAttribute
@@ -40,9 +41,31 @@ class RecordResource(resources.ModelResource):
 
     cross_row_checks = ()
     duplicate_rules = ()
+    # A file of the parts of records (foreignpolicy.parts) changes records already there,
+    # named in its `parent_column`, and leaves their publication as it is.
+    updates_only = False
+    keeps_publication = False
+    parent_column = "slug"
     # Two rows of the import template ({column: cell}), drawn from the seed documents: the
     # format shown by example, valid on a site with the demo's vocabularies and directorates.
     examples = ()
+
+    @classmethod
+    def file_label(cls):
+        """What a file of this kind holds, as staff read it: "agreements", "steps"."""
+        return cls._meta.model._meta.verbose_name_plural
+
+    def file_columns(self):
+        """The columns of the file this kind imports, in order."""
+        return [column.column_name for column in self.get_import_fields()]
+
+    def read_header(self, headers, known):
+        """(the file's column names, the known ones it has, problems); `known`: the columns by name."""
+        return read_header(headers, known, self.title_columns)
+
+    def read_rows(self, dataset, names, present):
+        """(the rows that hold anything, problems)."""
+        return read_rows(dataset, names, present), []
 
     def template_rows(self):
         """The import template's rows below its header: the examples, every column in order."""

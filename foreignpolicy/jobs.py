@@ -33,6 +33,7 @@ from huey.contrib.djhuey import HUEY
 
 from .imports.undo import undo_import
 from .models import FileJob, ImportRecord
+from .registry import resource_for_import
 from .tabular import FileProblem, read_table
 
 logger = logging.getLogger(__name__)
@@ -208,7 +209,7 @@ def preview(job, progress):
     progress(0, len(dataset))
     result = (
         model_admin(job)
-        .resource()
+        .resource(job.parameters.get("kind", ""))
         .import_data(dataset, dry_run=True, user=job.user, file_name=job.file_name, progress=progress)
     )
     if result.problems:
@@ -227,7 +228,7 @@ def confirm(job, progress):
         progress(0, len(dataset))
         result = (
             model_admin(job)
-            .resource()
+            .resource(preview.parameters.get("kind", ""))
             .import_data(
                 dataset,
                 dry_run=False,
@@ -248,7 +249,7 @@ def confirm(job, progress):
 @action(FileJob.Action.UNDO)
 def undo(job, progress):
     record = ImportRecord.objects.select_related("content_type").get(pk=job.parameters["import"])
-    result = undo_import(record, job.user, model_admin(job).resource(), progress=progress)
+    result = undo_import(record, job.user, resource_for_import(record), progress=progress)
     return {"result": outcome(result, rows=False), "record": result.record}
 
 
@@ -260,7 +261,8 @@ def export(job, progress):
         return {"result": problem_result(_("You may no longer export these records."))}
     file_format = admin_.get_export_formats()[job.parameters["format"]]()
     with tempfile.TemporaryFile() as output:
-        count = export_file(admin_.resource(), admin_.get_export_queryset(request), file_format, output, progress)
+        resource = admin_.resource(job.parameters.get("kind", ""))
+        count = export_file(resource, admin_.get_export_queryset(request), file_format, output, progress)
         size = output.tell()
         output.seek(0)
         # The job keeps its file in its row, for its owner to download.

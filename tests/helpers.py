@@ -107,3 +107,8 @@ def queries_of(client, address):
     with CaptureQueriesContext(connection) as queries:
         assert client.get(address).status_code == 200
     return len(queries)
+
+
+def no_inline_rows(*prefixes):
+    """The management forms of an admin page's inlines (an agreement's: steps, participants), empty."""
+    return {f"{prefix}-{name}": "0" for prefix in prefixes for name in ("TOTAL_FORMS", "INITIAL_FORMS")}

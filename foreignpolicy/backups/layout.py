@@ -63,6 +63,7 @@ VOCABULARIES = [
     Vocabulary("topics", "foreignpolicy.Topic"),
     Vocabulary("organisations", "foreignpolicy.Organisation"),
 ]
+# Agreements' steps and participants in files of their own, after the agreements.
 RECORD_KINDS = list(RESOURCES)
 PREVIOUS_SLUGS = "previous-slugs"
 # As an import that renames names them: the old slug, and the record's slug now.

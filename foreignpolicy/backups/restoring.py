@@ -19,7 +19,7 @@ from ..imports.problems import Problem
 from ..imports.reading import header_name
 from ..models import PreviousSlug
 from ..page_cache import public_content_changed
-from ..registry import resource_for
+from ..registry import RECORDS, resource_for
 from .archive import BackupProblem, opened
 from .layout import PREVIOUS_SLUG_COLUMNS, PREVIOUS_SLUGS, RECORD_KINDS, VOCABULARIES
 
@@ -54,7 +54,7 @@ def readiness_problems():
     executor = MigrationExecutor(connection)
     if executor.migration_plan(executor.loader.graph.leaf_nodes()):
         return [_("The database is not fully migrated: run “python manage.py migrate” first.")]
-    models = [resource_for(kind)._meta.model for kind in RECORD_KINDS] + [PreviousSlug]
+    models = [resource_for(kind)._meta.model for kind in RECORDS] + [PreviousSlug]
     held = [str(model._meta.verbose_name_plural) for model in models if model.objects.exists()]
     if held:
         message = _(
@@ -170,7 +170,7 @@ def restore_previous_slugs(backup):
     (entry,) = backup.files_of(PREVIOUS_SLUGS)
     dataset = backup.table(entry, PREVIOUS_SLUG_COLUMNS)
     rows = list(rows_by_column(dataset)) if dataset is not None else []
-    problems, by_kind = [], {kind: [] for kind in RECORD_KINDS}
+    problems, by_kind = [], {kind: [] for kind in RECORDS}
     for number, row in rows:
         if row["kind"] in by_kind:
             by_kind[row["kind"]].append((number, row["previous_slug"], row["slug"]))

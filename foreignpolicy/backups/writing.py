@@ -18,7 +18,7 @@ from django.utils import timezone
 from ..file_formats import CsvFormat
 from ..jobs import Counted
 from ..models import PreviousSlug
-from ..registry import resource_for
+from ..registry import RECORDS, resource_for
 from .layout import (
     FORMAT,
     MANIFEST,
@@ -183,7 +183,7 @@ class FileRows:
 def previous_slug_rows():
     """[kind, previous slug, slug now] for every old address; those of records deleted since
     lead nowhere, and are left out."""
-    for kind in RECORD_KINDS:
+    for kind in RECORDS:
         model = resource_for(kind)._meta.model
         slug_now = model.objects.filter(pk=OuterRef("object_id")).values("slug")[:1]
         slugs = (

@@ -12,7 +12,7 @@ from .problems import Problem
 from .reading import SKIP, UPDATE
 
 
-def apply(row, columns, model):
+def apply(row, columns, model, keeps_publication=False):
     """Set the row's values on its record (a new one, or the one it updates)."""
     instance = row.instance
     row.pending = {}
@@ -25,9 +25,9 @@ def apply(row, columns, model):
             setattr(instance, model._meta.get_field(column.attribute).attname, None)
             row.pending[column.attribute] = value
         else:
-            setattr(instance, column.attribute, value)
+            column.widget.assign(instance, column.attribute, value)
     instance.slug = row.slug
-    if PUBLISHED not in row.values and PUBLISHED not in row.failed:
+    if PUBLISHED not in row.values and PUBLISHED not in row.failed and not keeps_publication:
         # A missing published column means draft: nothing goes public by accident.
         instance.is_published = False
 

@@ -35,8 +35,11 @@ def load_existing(model, slugs, columns):
     # The titles name a record in a preview. Not the update time: Django's time zone
     # loader took a twentieth of a re-import, and only records that change need it.
     read = {model._meta.pk.attname, "slug", "is_published", f"{model.title_field}_en", f"{model.title_field}_es"}
+    parts = [column for column in columns if column.widget.parts]
     for column in columns:
         descriptor = getattr(model, column.attribute or "", None)
+        if column in parts:
+            continue
         if isinstance(descriptor, PartialDateAttribute):
             read |= {descriptor.date_field, descriptor.precision_field}
         elif column.attribute and not column.relations:
@@ -48,6 +51,9 @@ def load_existing(model, slugs, columns):
         stored = [StoredRecord(store, values) for values in chunk]
         store.name_entries(stored)
         store.update((record.values[slug], record) for record in stored)
+        for column in parts:
+            pks = [record.values[store.index[model._meta.pk.attname]] for record in stored]
+            store.parts.setdefault(column.column_name, {}).update(column.widget.stored_parts(pks))
     readers = {column.column_name: stored_column(model, column, store) for column in columns}
     return store, readers
 
@@ -69,6 +75,7 @@ class StoredRecords(dict):
         self.index = {name: position for position, name in enumerate(self.names)}
         self.foreign_keys = foreign_keys
         self.entries = entries
+        self.parts = {}  # parts column → {record pk: its parts as the column writes them}
 
     def records(self):
         # Unordered: the model's ordering led PostgreSQL to walk the signature index and
@@ -188,8 +195,23 @@ class StoredLinks(StoredColumn):
         )
 
 
+class StoredParts(StoredColumn):
+    """A record's parts (foreignpolicy.parts), as read with the records, written already."""
+
+    def __init__(self, pk_position, written):
+        super().__init__(pk_position)
+        self.written = written
+
+    def key(self, record):
+        return self.written.get(self.pick(record.values), "")
+
+    value = key
+
+
 def stored_column(model, column, store):
     made = store.entries.made
+    if column.widget.parts:
+        return StoredParts(store.index[model._meta.pk.attname], store.parts.get(column.column_name, {}))
     if column.relations:
         relations = []
         for name in column.relations:
@@ -217,17 +239,20 @@ def snapshot(row, meanings, readers):
     row.action = UPDATE
     row.read_at = row.instance.updated_at
     row.before = {name: meanings[name].render_stored(read, row.stored) for name, read in readers.items()}
+    for meaning in meanings.values():
+        # What the record's parts set on it (its dates, from its steps), for an undo to restore.
+        row.before.update(meaning.widget.derived_values(row.instance))
     if PUBLISHED not in row.before:
         row.before[PUBLISHED] = "yes" if row.stored.get("is_published") else "no"
 
 
-def unchanged_rows(rows, meanings, readers):
+def unchanged_rows(rows, meanings, readers, keeps_publication=False):
     """The rows whose import would leave their record as it is, told from the cells
     (CellMeanings.sameness) before the rows are read in full: most rows of a file imported
     again change nothing, and such a row needs neither its values nor its record's
     instance. Column by column, each over the rows still alike."""
     alike = [row for row in rows if row.stored]
-    if PUBLISHED not in meanings:
+    if PUBLISHED not in meanings and not keeps_publication:
         # Without the column, a row makes its record a draft.
         alike = [row for row in alike if not row.stored.get("is_published")]
     for name, meaning in meanings.items():
@@ -250,7 +275,7 @@ def changed_since_read(plan):
     return [Problem(0, "", message % {"slugs": ", ".join(sorted(changed)[:20])} + " " + _("Preview again."))]
 
 
-def after(row, meanings):
+def after(row, meanings, keeps_publication=False):
     """How the record will read once the row is written."""
     values = {
         name: meaning.render(row.cells[name], row.values[name])
@@ -261,16 +286,17 @@ def after(row, meanings):
         # An empty slug cell stands for the slug the title makes.
         values["slug"] = row.slug
     if PUBLISHED not in values:
-        # As checking.apply() leaves it: unreadable, as it was; not in the file, a draft.
-        values[PUBLISHED] = row.before[PUBLISHED] if PUBLISHED in row.failed else "no"
+        # As checking.apply() leaves it: unreadable, or kept, as it was; not in the file, a draft.
+        keeps = keeps_publication or PUBLISHED in row.failed
+        values[PUBLISHED] = row.before[PUBLISHED] if keeps else "no"
     return values
 
 
-def diff(row, meanings):
+def diff(row, meanings, keeps_publication=False):
     """The changes an update makes; an update that changes nothing is left unchanged."""
     if row.action != UPDATE:
         return
-    row.after = after(row, meanings)
+    row.after = after(row, meanings, keeps_publication)
     row.changes = [
         (name, row.before[name], value) for name, value in row.after.items() if row.before.get(name) != value
     ]

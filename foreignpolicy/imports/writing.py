@@ -45,6 +45,7 @@ def write(plan, user, file_name, undoes=None):
     if touched:
         bulk_update(model, touched.values(), updated_fields(plan), batch_size=BATCH_SIZE)
     write_relations(plan, created, updated, by_slug)
+    write_parts(plan, updated)
     renamed = [(row.instance.pk, row.before["slug"], row.slug) for row in updated if row.renames]
     if renamed:
         remember_slugs(model, renamed)
@@ -88,6 +89,9 @@ def updated_fields(plan):
     for column in plan.columns:
         if column.relations or column.column_name not in changed:
             continue
+        if column.widget.parts:
+            names |= set(column.widget.derived_fields)
+            continue
         descriptor = getattr(plan.model, column.attribute, None)
         if isinstance(descriptor, PartialDateAttribute):
             names |= {descriptor.date_field, descriptor.precision_field}
@@ -118,6 +122,21 @@ def write_relations(plan, created, updated, by_slug):
             insert_values(through, [f"{source}_id", f"{target}_id"], links, batch_size=BATCH_SIZE)
 
 
+def write_parts(plan, updated):
+    """Each changed record's parts, as its row lists them (foreignpolicy.parts)."""
+    for column in plan.columns:
+        if not column.widget.parts:
+            continue
+        widget, name = column.widget, column.column_name
+        rows = [row for row in updated if any(change[0] == name for change in row.changes)]
+        for chunk in among(
+            widget.part_model.objects.all(), widget.parent_field.attname, [row.instance.pk for row in rows]
+        ):
+            chunk.delete()
+        made = [widget.make(row.instance.pk, part) for row in rows for part in row.values[name]]
+        widget.part_model.objects.bulk_create(made, batch_size=BATCH_SIZE)
+
+
 def saved(item, by_slug):
     return by_slug[item.slug] if isinstance(item, PendingRecord) else item
 
@@ -125,6 +144,7 @@ def saved(item, by_slug):
 def pack_undo_data(plan, created, updated):
     """The created records' slugs, and for each changed record its columns before and after."""
     data = {
+        "kind": plan.kind,
         "created": [row.slug for row in created],
         "updated": [[row.slug, row.before, row.after] for row in updated],
     }

@@ -6,7 +6,7 @@ from django.contrib.messages import get_messages
 from django.urls import reverse
 
 from agreements.models import Agreement, AgreementType
-from tests.helpers import csv_text
+from tests.helpers import csv_text, no_inline_rows
 
 pytestmark = pytest.mark.django_db
 
@@ -67,6 +67,7 @@ def test_the_admin_says_so_on_saving(admin_client, settings):
         "signed_on_precision": "day",
         "in_force_on_precision": "day",
         "ended_on_precision": "day",
+        **no_inline_rows("steps", "participants"),
     }
     response = admin_client.post(reverse("admin:agreements_agreement_add"), data)
     assert response.status_code == 302, response.context["adminform"].form.errors

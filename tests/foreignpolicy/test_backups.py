@@ -23,7 +23,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from reversion.models import Version
 
-from agreements.models import Agreement, AgreementStatus, AgreementType
+from agreements.models import Agreement, AgreementStatus, AgreementType, Participant, Step, StepKind
 from directorates.models import Directorate
 from events.models import Event, EventType
 from foreignpolicy import tabular
@@ -31,12 +31,13 @@ from foreignpolicy.backups import layout
 from foreignpolicy.backups.layout import VOCABULARIES
 from foreignpolicy.models import Country, ImportRecord, Organisation, PreviousSlug, Topic, record_links
 from foreignpolicy.partial_dates import Precision
+from foreignpolicy.registry import RECORDS
 from tests.factories import AgreementFactory, DirectorateFactory, EventFactory
 from tests.helpers import then_meanwhile, url
 
 pytestmark = pytest.mark.django_db
 
-KINDS = ("directorates", "agreements", "events")
+KINDS = ("directorates", "agreements", "steps", "participants", "events")
 VOCABULARY_MIGRATIONS = (
     "foreignpolicy.migrations.0002_vocabularies",
     "agreements.migrations.0002_vocabularies",
@@ -110,6 +111,19 @@ def content():
     pact.countries.add(chile)
     pact.organisations.add(forum)
     pact.topics.add(ocean)
+    signature = StepKind.objects.get(slug="signature")
+    Step.objects.create(agreement=pact, kind=signature, date=date(2009, 1, 1), date_precision=Precision.YEAR)
+    Step.objects.create(
+        agreement=pact,
+        kind=StepKind.objects.get(slug="congressional-approval"),
+        date=date(2009, 5, 1),
+        date_precision=Precision.MONTH,
+        reference="Resolución Legislativa N° 29999",
+        url="https://example.org/el-peruano/29999",
+        note_es="Aprobado por el Pleno",
+    )
+    Participant.objects.create(agreement=pact, country=chile, consent_on=date(2009, 6, 2), consent_kind="ratification")
+    Participant.objects.create(agreement=pact, organisation=forum, withdrawn_on=date(2010, 1, 1))
     draft = AgreementFactory(slug="draft-pact", title_en="Draft pact", is_published=False, signed_on=None)
     renamed = Agreement.objects.get(pk=AgreementFactory(slug="old-name", title_en="Renamed pact").pk)
     renamed.slug = "new-name"
@@ -145,7 +159,7 @@ def exports(client, tmp_path):
             for part in workbook.namelist():
                 if part != "docProps/core.xml":
                     made[f"{kind}.xlsx/{part}"] = workbook.read(part)
-        for language in ("en", "es"):
+        for language in ("en", "es") if kind in RECORDS else ():
             for fmt in ("csv", "json"):
                 response = client.get(url(f"{kind}:download", language, format=fmt))
                 made[f"{language} {kind}.{fmt}"] = b"".join(response.streaming_content)
@@ -229,6 +243,8 @@ def test_a_backup_holds_a_file_per_vocabulary_and_kind_as_export_csv_writes_them
         "organisations.csv",
         "directorates.csv",
         "agreements.csv",
+        "steps.csv",
+        "participants.csv",
         "events.csv",
         "previous-slugs.csv",
         "manifest.json",
@@ -296,6 +312,8 @@ def test_after_a_restore_into_an_empty_database_every_export_is_byte_for_byte_wh
         "directorates.csv: 15 created, 0 updated, 0 unchanged; 1 of them is a draft.",
         "agreements.csv: 51 created, 0 updated, 0 unchanged; 1 of them is a draft.",
         "agreements.csv, again for relations: 0 created, 3 updated, 48 unchanged; 1 of them is a draft.",
+        "steps.csv: 0 created, 4 updated, 0 unchanged; 0 of them are drafts.",
+        "participants.csv: 0 created, 8 updated, 0 unchanged; 0 of them are drafts.",
         "events.csv: 45 created, 0 updated, 0 unchanged; 0 of them are drafts.",
         "previous-slugs.csv: 1 old address",
         f"Restored the backup made on {manifest_of(files_of(backup))['created_at']} from {backup}.",
@@ -323,6 +341,8 @@ def test_restored_records_come_through_the_import_and_are_in_its_history(backup)
         ("backup.zip: agreements.csv, again for relations", 0, 3),
         ("backup.zip: directorates.csv", Directorate.objects.count(), 0),
         ("backup.zip: events.csv", Event.objects.count(), 0),
+        ("backup.zip: participants.csv", 0, 8),
+        ("backup.zip: steps.csv", 0, 4),
     ]
     revision = Version.objects.get_for_object(Agreement.objects.get(slug="ocean-pact")).get().revision
     assert (revision.user.username, revision.source.import_record.file_name) == ("import", "backup.zip: agreements.csv")

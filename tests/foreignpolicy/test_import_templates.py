@@ -15,15 +15,20 @@ from tests.helpers import problems
 
 pytestmark = pytest.mark.django_db
 
+# The admin page each kind is imported from, and the file kind it asks for there.
 ADMIN_NAMES = {
-    "directorates": "directorates_directorate",
-    "agreements": "agreements_agreement",
-    "events": "events_event",
+    "directorates": ("directorates_directorate", ""),
+    "agreements": ("agreements_agreement", ""),
+    "steps": ("agreements_agreement", "?kind=steps"),
+    "participants": ("agreements_agreement", "?kind=participants"),
+    "events": ("events_event", ""),
 }
 
 
 def template(client, kind, language="en"):
-    response = client.get(reverse(f"admin:{ADMIN_NAMES[kind]}_import_template"), headers={"accept-language": language})
+    admin_name, query = ADMIN_NAMES[kind]
+    url = reverse(f"admin:{admin_name}_import_template") + query
+    response = client.get(url, headers={"accept-language": language})
     assert response.status_code == 200
     return response
 

@@ -31,10 +31,26 @@ def admin_url(record, view, *args):
     return reverse(f"admin:{record._meta.app_label}_{record._meta.model_name}_{view}", args=[record.pk, *args])
 
 
+def inline_rows_as_they_are(page):
+    """The data of a change form's inlines (an agreement's steps, participants) as shown."""
+    data = {}
+    for inline in page.context.get("inline_admin_formsets", []):
+        formset = inline.formset
+        management = formset.management_form
+        data.update({management.add_prefix(name): management[name].value() for name in management.fields})
+        for row in formset.initial_forms:
+            for name in row.fields:
+                value = row[name].value()
+                if value is not None:
+                    data[row.add_prefix(name)] = getattr(value, "pk", value)
+    return data
+
+
 def edit(client, record, language="en", **changes):
     """Save the record's change form as staff would, with `changes` made to it."""
-    form = client.get(admin_url(record, "change")).context["adminform"].form
-    data = {}
+    page = client.get(admin_url(record, "change"))
+    form = page.context["adminform"].form
+    data = inline_rows_as_they_are(page)
     for name, value in form.initial.items():
         if isinstance(value, (list, tuple, QuerySet)):
             data[name] = [getattr(item, "pk", item) for item in value]

@@ -4,7 +4,7 @@ from django.utils.translation import gettext as _
 from foreignpolicy.imports.undo import undo_import
 from foreignpolicy.management.base import LocalisedCommand, import_account
 from foreignpolicy.models import ImportRecord
-from foreignpolicy.registry import resource_for_model
+from foreignpolicy.registry import resource_for_import
 
 
 class Command(LocalisedCommand):
@@ -24,7 +24,7 @@ class Command(LocalisedCommand):
             record = ImportRecord.objects.select_related("content_type").get(pk=number)
         except ImportRecord.DoesNotExist as error:
             raise CommandError(_("There is no import #%(number)d.") % {"number": number}) from error
-        resource = resource_for_model(record.content_type.model_class())
+        resource = resource_for_import(record)
         result = undo_import(record, import_account(user), resource, dry_run=dry_run)
         if result.problems:
             for problem in result.problems:

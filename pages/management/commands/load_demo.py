@@ -10,7 +10,7 @@ from events.models import Event
 from foreignpolicy.management.base import LocalisedCommand
 
 DEMO = Path(__file__).resolve().parent.parent.parent / "demo"
-ORDER = ["directorates", "agreements", "events"]
+ORDER = ["directorates", "agreements", "steps", "participants", "events"]
 
 
 class Command(LocalisedCommand):
