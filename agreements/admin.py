@@ -33,6 +33,7 @@ class StepInline(admin.TabularInline):
     extra = 0
     fields = ["kind", "date", "date_precision", "reference", "url", "note_es", "note_en"]
     autocomplete_fields = ["kind"]
+    formfield_overrides = RecordAdmin.formfield_overrides
 
 
 class ParticipantInline(admin.TabularInline):

@@ -39,7 +39,7 @@ class BoundPartyFilter(PartyFilter):
         super().__init__(
             related="agreements",
             label=_("Ratified or acceded to by"),
-            empty_label=_("Any party, or none"),
+            empty_label=_("All agreements"),
         )
 
     def choices(self):

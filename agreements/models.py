@@ -479,8 +479,6 @@ class StepKind(Vocabulary):
         return [*super().lookup_keys(), *filter(None, (name.strip() for name in self.spellings.split(";")))]
 
 
-
-
 class StepQuerySet(models.QuerySet):
     def for_page(self):
         return self.select_related("kind")

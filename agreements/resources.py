@@ -358,14 +358,14 @@ class StepResource(PartsResource):
         import_id_fields = ("slug",)
 
     examples = (
+        {"agreement": "peru-guatemala-fta", "kind": "signature", "date": "2011-12-06"},
         {
-            "agreement": "peru-guatemala-fta",
-            "kind": "signature",
-            "date": "2011-12-06",
-            "note_en": "Signed in Lima.",
-            "note_es": "Suscrito en Lima.",
+            "agreement": "unasur-constitutive-treaty",
+            "kind": "withdrawal",
+            "date": "2019-05-28",
+            "note_en": "Withdrawal announced on 21 April 2018, formalised on 28 May 2019.",
+            "note_es": "Retiro anunciado el 21 de abril de 2018 y formalizado el 28 de mayo de 2019.",
         },
-        {"agreement": "tisa", "kind": "negotiations-launched", "date": "2013"},
     )
 
 
@@ -404,13 +404,6 @@ class ParticipantResource(PartsResource):
         import_id_fields = ("slug",)
 
     examples = (
-        {
-            "agreement": "cptpp",
-            "party": "JP",
-            "signed_on": "2018-03-08",
-            "consent_on": "2018-07-06",
-            "consent_kind": "ratification",
-            "in_force_on": "2018-12-30",
-        },
-        {"agreement": "cptpp", "party": "PE", "signed_on": "2018-03-08"},
+        {"agreement": "unasur-constitutive-treaty", "party": "PE", "withdrawn_on": "2019-05-28"},
+        {"agreement": "cptpp", "party": "CL"},
     )

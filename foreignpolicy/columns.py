@@ -174,6 +174,10 @@ class CellWidget(widgets.Widget):
         """Set the cell's value on the record (checking.apply)."""
         setattr(instance, attribute, value)
 
+    def shown(self, text):
+        """A value written as render() writes it, as a preview shows it."""
+        return text
+
     def derived_values(self, instance):
         """{column: cell} of the record's columns this column's value sets too (see assign)."""
         return {}

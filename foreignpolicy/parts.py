@@ -117,6 +117,9 @@ class PartsWidget(CellWidget):
     def describe(self, value):
         return "\n".join(" · ".join(filter(None, self.cells(part))) for part in value or [])
 
+    def shown(self, text):
+        return "\n".join(" · ".join(filter(None, cells)) for cells in self.lines_of(text))
+
     def make(self, parent_pk, part):
         made = self.part_model(**{self.parent_field.attname: parent_pk})
         for column, value in zip(self.line_columns, part, strict=True):

@@ -1,13 +1,14 @@
-"""factory_boy factories for the three record kinds; vocabularies come from the data migrations."""
+"""factory_boy factories for the record kinds and agreements' parts; vocabularies come from the data migrations."""
 
 import datetime
 
 import factory
 from django.contrib.auth.models import Permission
 
-from agreements.models import Agreement, AgreementStatus, AgreementType
+from agreements.models import Agreement, AgreementStatus, AgreementType, Participant, Step, StepKind
 from directorates.models import Directorate
 from events.models import Event, EventType
+from foreignpolicy.models import Country
 
 
 class DirectorateFactory(factory.django.DjangoModelFactory):
@@ -31,6 +32,23 @@ class AgreementFactory(factory.django.DjangoModelFactory):
     status = factory.LazyFunction(lambda: AgreementStatus.objects.get(code="in_force"))
     signed_on = datetime.date(2006, 4, 12)
     is_published = True
+
+
+class StepFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Step
+
+    agreement = factory.SubFactory(AgreementFactory)
+    kind = factory.LazyFunction(lambda: StepKind.objects.get(slug="ratification"))
+    date = datetime.date(2008, 3, 4)
+
+
+class ParticipantFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Participant
+
+    agreement = factory.SubFactory(AgreementFactory)
+    country = factory.Iterator(Country.objects.order_by("code"))
 
 
 class EventFactory(factory.django.DjangoModelFactory):

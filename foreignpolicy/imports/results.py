@@ -110,7 +110,10 @@ class PlannedRowResult(RowResult):
     @property
     def changes(self):
         if self.row.action != NEW:
-            return self.row.changes
+            return [
+                (name, *(self.meanings[name].widget.shown(text) if name in self.meanings else text for text in texts))
+                for name, *texts in self.row.changes
+            ]
         if not self.row.understood:
             understood(self.row, self.meanings)
         return self.row.understood

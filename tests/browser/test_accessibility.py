@@ -14,6 +14,8 @@ WIDE = {"width": 1280, "height": 800}
 
 FILTERS = {"status": "in_force", "party": "MX"}
 IN_FORCE_ON = {"on": "2010-01-01"}
+IN_FORCE_FOR = {"on": "2020-01-01", "party": "CL"}
+SORTED = {"participants": "withdrawn"}
 
 # (page type, URL name, URL arguments, query string by language)
 PAGES = [
@@ -26,7 +28,11 @@ PAGES = [
     # References, and a relation from the other side; a relation from its own side.
     ("agreement-references-relations", "agreements:detail", {"slug": "ace-58-mercosur"}, None),
     ("agreement-protocol", "agreements:detail", {"slug": "pacific-alliance-additional-protocol"}, None),
+    # The history of steps, and the participants' table, sorted by a column of dates.
+    ("agreement-steps-participants", "agreements:detail", {"slug": "unasur-constitutive-treaty"}, None),
+    ("agreement-participants", "agreements:detail", {"slug": "cptpp"}, {"es": SORTED, "en": SORTED}),
     ("in-force-on", "agreements:in_force", {}, {"es": IN_FORCE_ON, "en": IN_FORCE_ON}),
+    ("in-force-for-a-party", "agreements:in_force", {}, {"es": IN_FORCE_FOR, "en": IN_FORCE_FOR}),
     ("timeline", "events:list", {}, None),
     ("event", "events:detail", {"slug": "paris-agreement-signature"}, None),
     ("search", "search", {}, {"es": {"q": "comercio"}, "en": {"q": "trade"}}),
