@@ -24,6 +24,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from agreements.filters import AgreementFilter
+from agreements.models import Participant
 from agreements.views import InForceForm
 from events.filters import EventFilter
 from events.views import YearForm
@@ -69,7 +70,14 @@ def world(django_db_setup, django_db_blocker):
         treaty.save()
         treaty.countries.add(Country.objects.get(code="CL"))
         treaty.topics.add(Topic.objects.get(slug="trade"))
-        AgreementFactory(slug="secret-treaty", is_published=False).countries.add(Country.objects.get(code="JP"))
+        secret = AgreementFactory(slug="secret-treaty", is_published=False)
+        secret.countries.add(Country.objects.get(code="JP"))
+        Participant.objects.create(
+            agreement=treaty, country=Country.objects.get(code="CL"), consent_on=date(2008, 1, 1)
+        )
+        Participant.objects.create(
+            agreement=secret, country=Country.objects.get(code="JP"), consent_on=date(2008, 1, 1)
+        )
         summit = EventFactory(slug="summit", date=date(2018, 4, 13))
         summit.countries.add(Country.objects.get(code="CL"))
         summit.agreements.add(treaty)
@@ -209,7 +217,10 @@ def page():
 
 def options(filterset_class, name):
     """The values a filter's form offers: its options, or the slugs of its records."""
-    form_field = filterset_class().form.fields[name]
+    return options_of(filterset_class().form.fields[name])
+
+
+def options_of(form_field):
     if hasattr(form_field, "to_field_name"):
         return list(form_field.queryset.values_list(form_field.to_field_name, flat=True))
     offered = []
@@ -235,6 +246,7 @@ def filter_parameters(filterset_class):
     if filterset_class is AgreementFilter:
         parameters.update(
             status=choice("status", label["status"], options(filterset_class, "status")),
+            bound_party=choice("bound_party", label["bound_party"], options(filterset_class, "bound_party")),
             ordering=orderings(
                 "ordering", label["ordering"], [key for key, _label in filters["ordering"].extra["choices"]]
             ),
@@ -254,7 +266,7 @@ def filter_parameters(filterset_class):
 READS = {
     "agreements:list": ([{}], [*AgreementFilter.base_filters, "page"]),
     "agreements:download": ([{"format": "csv"}, {"format": "json"}], [*AgreementFilter.base_filters]),
-    "agreements:in_force": ([{}], ["on", "page"]),
+    "agreements:in_force": ([{}], ["on", "party", "page"]),
     "events:list": ([{}], [*EventFilter.base_filters, "year", "page"]),
     "events:atom": ([{}], [*EventFilter.base_filters]),
     "events:calendar": ([{}], [*EventFilter.base_filters]),
@@ -269,6 +281,7 @@ def parameters_of(name):
         "page": page(),
         "year": year("year", YearForm.base_fields["year"].label),
         "on": day("on", InForceForm.base_fields["on"].label),
+        "party": choice("party", InForceForm.base_fields["party"].label, options_of(InForceForm().fields["party"])),
     }
     if name == "search":
         parameters["q"] = words("q", SearchForm.base_fields["q"].label)
@@ -471,9 +484,10 @@ def test_an_event_feed_or_download_in_error_leads_back_to_the_timeline_with_the_
     assert f'href="{url("events:list")}?date_from=2020-02-30"' in response.content.decode()
 
 
-# The options of the form's selects, six on the agreements and five on the timeline, and the
+# The options of the form's selects, eight on the agreements (two queries for each list of
+# parties) and five on the timeline, and the
 # page cache's look at the next scheduled change (the test starts with it empty): no chart, no list.
-@pytest.mark.parametrize(("name", "queries"), [("agreements:list", 7), ("events:list", 6)])
+@pytest.mark.parametrize(("name", "queries"), [("agreements:list", 9), ("events:list", 6)])
 def test_a_list_in_error_runs_only_the_queries_of_its_forms_options(
     client, world, name, queries, django_assert_max_num_queries
 ):
