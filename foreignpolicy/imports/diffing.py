@@ -37,9 +37,9 @@ def load_existing(model, slugs, columns):
     read = {model._meta.pk.attname, "slug", "is_published", f"{model.title_field}_en", f"{model.title_field}_es"}
     parts = [column for column in columns if column.widget.parts]
     for column in columns:
-        descriptor = getattr(model, column.attribute or "", None)
         if column in parts:
-            continue
+            continue  # read on their own (StoredParts)
+        descriptor = getattr(model, column.attribute or "", None)
         if isinstance(descriptor, PartialDateAttribute):
             read |= {descriptor.date_field, descriptor.precision_field}
         elif column.attribute and not column.relations:
