@@ -229,3 +229,14 @@ def test_a_step_entered_in_the_admin_sets_the_date_it_marks(admin_client, fta):
         str(message) for message in get_messages(response.wsgi_request)
     ]
     assert steps_of(fta) == [("signature", "2006-08", "")]
+
+
+def test_the_agreements_import_page_offers_each_kind_of_file_and_its_template(admin_client):
+    page = admin_client.get(reverse("admin:agreements_agreement_import")).content.decode()
+    assert '<select name="kind"' in page
+    assert (
+        '<option value="steps">pasos</option>' in page and '<option value="participants">participantes</option>' in page
+    )
+    template = reverse("admin:agreements_agreement_import_template")
+    assert f'href="{template}?kind=steps" download' in page
+    assert "<code>agreement, kind, date, reference, url, note_en, note_es</code>" in page
