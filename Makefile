@@ -7,7 +7,7 @@ INSTALLED := $(VENV)/.installed
 ADDRESS ?= 127.0.0.1:8000
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint format lock audit migrations-check messages check demo bench-import bench-import-scale bench-undo bench-uploads bench-pages bench-export bench-backup bench-throughput bench-db-restart security-probe cluster clean
+.PHONY: help run test lint format lock audit migrations-check messages check demo bench-import bench-steps bench-import-scale bench-undo bench-uploads bench-pages bench-export bench-backup bench-throughput bench-db-restart security-probe cluster clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -84,6 +84,10 @@ bench-import: $(INSTALLED) ## Time the admin's preview and confirm of a 10,000-r
 bench-undo: $(INSTALLED) ## Time upload, preview, confirm and undo of 10,000 and 100,000 rows (PostgreSQL; its database is rebuilt)
 	-createdb -h 127.0.0.1 -U postgres foreignpolicy_bench 2>/dev/null
 	for rows in 10000 100000; do DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python -W ignore bench/import_undo.py --rows $$rows || exit 1; done
+
+bench-steps: $(INSTALLED) ## Time import_csv and export_csv of steps and participants files for 10,000 agreements (PostgreSQL; its database is rebuilt)
+	-createdb -h 127.0.0.1 -U postgres foreignpolicy_bench 2>/dev/null
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python -W ignore bench/steps_import.py --agreements 10000
 
 bench-import-scale: $(INSTALLED) ## Time import_csv of 10,000 and 100,000 agreements beside COPY of the same rows, with peak memory, then what PostgreSQL itself spends on them (PostgreSQL; its database is rebuilt)
 	-createdb -h 127.0.0.1 -U postgres foreignpolicy_bench 2>/dev/null

@@ -114,9 +114,6 @@ class PartsWidget(CellWidget):
         written = sorted((self.sort_key(part, cells), cells) for part in value or [] if (cells := self.cells(part)))
         return "\n".join(json.dumps(cells, ensure_ascii=False) for _key, cells in written)
 
-    def describe(self, value):
-        return "\n".join(" · ".join(filter(None, self.cells(part))) for part in value or [])
-
     def shown(self, text):
         return "\n".join(" · ".join(filter(None, cells)) for cells in self.lines_of(text))
 
@@ -226,7 +223,10 @@ class PartsResource(RecordResource):
         positions = {name: names.index(name) for name in file_columns if name in names}
         lines = []
         for number, values in enumerate(dataset, start=2):
-            cells = [text(values[positions[name]]).strip() if name in positions else "" for name in file_columns]
+            cells = [
+                text(values[positions[name]]).strip() if positions.get(name, len(values)) < len(values) else ""
+                for name in file_columns
+            ]
             if any(cells):
                 lines.append((number, cells[0].lower(), cells[1:]))
         widget.prepare_lines(
