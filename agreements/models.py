@@ -229,7 +229,7 @@ def related_agreements(field):
     )
 
 
-@versioned
+@versioned(parts=("steps", "participants"))
 class Agreement(Record):
     """A treaty, trade agreement, strategic partnership or memorandum Peru is party to."""
 

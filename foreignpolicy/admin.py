@@ -41,7 +41,18 @@ from .models import (
 )
 from .page_cache import public_content_changed
 from .registry import RECORDS, resource_for, resource_for_import, resource_for_model
-from .revisions import Names, current_data, differences, local_time, record_revision, recording, restore
+from .revisions import (
+    Names,
+    current_data,
+    current_parts,
+    differences,
+    local_time,
+    part_differences,
+    parts_of_versions,
+    record_revision,
+    recording,
+    restore,
+)
 from .tasks import start
 
 admin.site.index_title = _("Content")
@@ -254,11 +265,12 @@ class RecordAdmin(FileImportExportMixin, admin.ModelAdmin):
         # Each revision is compared with the one before it, the last shown's on the next page.
         predecessors = [*shown[1:], versions.filter(pk__lt=shown[-1].pk).first()] if shown else []
         names = Names()
+        parts = parts_of_versions(self.model, [*shown, *predecessors[-1:]])
         # (revision, what it changed, or None for the record's first, whether it is the latest)
         entries = [
             (
                 version,
-                differences(self.model, previous.field_dict, version.field_dict, names) if previous else None,
+                changes(self.model, previous, version, parts, names) if previous else None,
                 page.number == 1 and number == 0,
             )
             for number, (version, previous) in enumerate(zip(shown, predecessors, strict=True))
@@ -287,7 +299,7 @@ class RecordAdmin(FileImportExportMixin, admin.ModelAdmin):
             **self.revision_context(request, record, gettext("Changes to %(record)s")),
             "before": before,
             "after": after,
-            "differences": differences(self.model, before.field_dict, after.field_dict),
+            "differences": changes(self.model, before, after, parts_of_versions(self.model, chosen), Names()),
         }
         return TemplateResponse(request, "admin/foreignpolicy/revision_compare.html", context)
 
@@ -319,7 +331,12 @@ class RecordAdmin(FileImportExportMixin, admin.ModelAdmin):
         context = {
             **self.revision_context(request, record, gettext("Restore %(record)s")),
             "version": version,
-            "differences": differences(self.model, current_data(record), version.field_dict),
+            "differences": [
+                *differences(self.model, current_data(record), version.field_dict),
+                *part_differences(
+                    self.model, current_parts(record), parts_of_versions(self.model, [version])[version.pk], Names()
+                ),
+            ],
         }
         return TemplateResponse(request, "admin/foreignpolicy/revision_restore.html", context)
 
@@ -342,6 +359,14 @@ class RecordAdmin(FileImportExportMixin, admin.ModelAdmin):
 
     def admin_url(self, view):
         return f"admin:{self.opts.app_label}_{self.opts.model_name}_{view}"
+
+
+def changes(model, before, after, parts, names):
+    """How the record differs between two of its versions, its parts (`parts`, by version) included."""
+    return [
+        *differences(model, before.field_dict, after.field_dict, names),
+        *part_differences(model, parts[before.pk], parts[after.pk], names),
+    ]
 
 
 def revisions_of(record):

@@ -17,11 +17,14 @@ from types import SimpleNamespace
 import reversion
 from django.contrib.contenttypes.models import ContentType
 from django.core.serializers.json import DjangoJSONEncoder
+from django.db import transaction
+from django.dispatch import receiver
 from django.utils import formats, timezone
 from django.utils.encoding import is_protected_type
 from django.utils.text import capfirst
 from django.utils.translation import gettext
 from reversion.models import Revision, Version
+from reversion.signals import post_revision_commit
 
 from .bulk import insert_values
 from .columns import among, linked_keys, split_keys
@@ -42,11 +45,63 @@ def kept_fields(model):
     return concrete, list(model._meta.many_to_many)
 
 
-def versioned(model):
-    """Class decorator: keep the model's revisions."""
-    concrete, many = kept_fields(model)
-    reversion.register(model, fields=[field.name for field in concrete + many])
-    return model
+# The parts each revision of a record keeps too: {model: its reverse relations' names}
+# (an agreement's steps and participants), as versions of their own in the revision.
+PARTS = {}
+
+
+def versioned(model=None, *, parts=()):
+    """Class decorator: keep the model's revisions, with its `parts` (see PARTS)."""
+
+    def register(model):
+        concrete, many = kept_fields(model)
+        reversion.register(model, fields=[field.name for field in concrete + many])
+        if parts:
+            PARTS[model] = tuple(parts)
+        return model
+
+    return register if model is None else register(model)
+
+
+def part_relations(model):
+    """(relation name, part model, the part's field naming its record) of each of the model's parts."""
+    for name in PARTS.get(model, ()):
+        relation = model._meta.get_field(name)
+        yield name, relation.related_model, relation.field
+
+
+@receiver(post_revision_commit)
+def keep_parts(sender, revision, versions, **kwargs):
+    """A revision django-reversion wrote (a form's save) keeps the parts of its records as
+    they are once the form's inlines are saved too."""
+    for model in PARTS:
+        content_type = ContentType.objects.get_for_model(model)
+        pks = [version.object_id for version in versions if version.content_type_id == content_type.pk]
+        if pks:
+            record_parts(revision, model, [model._meta.pk.to_python(pk) for pk in pks])
+
+
+def record_parts(revision, model, pks):
+    """Versions, in `revision`, of the parts of the records `pks` as the database holds them."""
+    for _name, part_model, parent in part_relations(model):
+        concrete, _many = kept_fields(part_model)
+        content_type = ContentType.objects.get_for_model(part_model)
+        names = [field.attname for field in concrete]
+        parts = part_model.objects.order_by().values_list("pk", *names)
+        for chunk in among(parts, parent.attname, pks):
+            rows = [
+                (
+                    revision.pk,
+                    str(pk),
+                    content_type.pk,
+                    parts.db,
+                    "json",
+                    serialized(part_model, pk, dict(zip(names, values, strict=True)), {}),
+                    "",
+                )
+                for pk, *values in chunk
+            ]
+            insert_values(Version, VERSION_COLUMNS, rows)
 
 
 @contextmanager
@@ -84,6 +139,7 @@ def record_revision(model, pks, *, user, how, **source):
             title = data.get(label[0]) or data.get(label[1]) or ""
             rows.append((revision.pk, str(pk), content_type.pk, records.db, "json", text, title[:200]))
         insert_values(Version, VERSION_COLUMNS, rows)
+    record_parts(revision, model, pks)
     return revision
 
 
@@ -163,6 +219,86 @@ def differences(model, before, after, names=None):
     return found
 
 
+def parts_of_versions(model, versions):
+    """{version pk: {relation name: [the part's data by attname]}} of the parts the
+    revisions of `versions` (of records of `model`) keep, in two queries however many."""
+    relations = list(part_relations(model))
+    kept = {version.pk: {name: [] for name, _part_model, _parent in relations} for version in versions if version}
+    if not relations or not kept:
+        return kept
+    by_record = {(version.revision_id, version.object_id): version.pk for version in versions if version}
+    types = {ContentType.objects.get_for_model(relation[1]).pk: relation for relation in relations}
+    revisions = {revision for revision, _record in by_record}
+    for part in Version.objects.filter(revision__in=revisions, content_type__in=types).order_by("pk"):
+        name, part_model, parent = types[part.content_type_id]
+        data = part_data(part_model, part.serialized_data)
+        version = by_record.get((part.revision_id, str(data[parent.attname])))
+        if version is not None:
+            kept[version][name].append(data)
+    return kept
+
+
+def part_data(model, serialized_data):
+    """A part's values by attname, from the JSON serialized_data of its version."""
+    fields = json.loads(serialized_data)[0]["fields"]
+    concrete, _many = kept_fields(model)
+    return {field.attname: field.to_python(fields.get(field.name)) for field in concrete}
+
+
+def current_parts(record):
+    """The record's parts as it stands, in the form of parts_of_versions()' values."""
+    concrete = {}
+    parts = {}
+    for name, part_model, _parent in part_relations(type(record)):
+        concrete[name], _many = kept_fields(part_model)
+        parts[name] = [
+            {field.attname: getattr(part, field.attname) for field in concrete[name]}
+            for part in getattr(record, name).all()
+        ]
+    return parts
+
+
+def part_differences(model, before, after, names):
+    """How the parts differ between two revisions (parts_of_versions' values): the parts
+    removed and added, each as a line of its values."""
+    found = []
+    for name, part_model, parent in part_relations(model):
+        old = [part_text(part_model, parent, data, names) for data in in_date_order(part_model, before.get(name, []))]
+        new = [part_text(part_model, parent, data, names) for data in in_date_order(part_model, after.get(name, []))]
+        if sorted(old) != sorted(new):
+            found.append(
+                Difference(
+                    capfirst(part_model._meta.verbose_name_plural),
+                    removed=[text for text in old if text not in new],
+                    added=[text for text in new if text not in old],
+                )
+            )
+    return found
+
+
+def in_date_order(model, parts):
+    dates = list(partial_dates(model))
+    return sorted(parts, key=lambda data: [(data.get(name) is None, data.get(name) or "") for name in dates])
+
+
+def part_text(model, parent, data, names):
+    """A part as a line of its values: "4 March 2008 · Ratification · D.S. N° 010-2008-RE"."""
+    concrete, _many = kept_fields(model)
+    dates = partial_dates(model)
+    precisions = {attribute.precision_field for attribute in dates.values()}
+    pieces = []
+    for field in concrete:
+        if field.name == parent.name or field.name in precisions:
+            continue
+        if field.name in dates:
+            text = partial_date_text(data.get(field.attname), data.get(dates[field.name].precision_field))
+        else:
+            text = value_text(field, data.get(field.attname), names)
+        if text:
+            pieces.append(text)
+    return " · ".join(pieces)
+
+
 def partial_dates(model):
     """{date field name: its PartialDateAttribute}, for the model's dates of a precision."""
     return {
@@ -236,8 +372,37 @@ def restore(version, user):
             )
     record.full_clean()
     record.changed_by = user
-    with recording(user, RevisionSource.How.RESTORE, restored=version.revision):
+    parts = parts_of_versions(model, [version])[version.pk]
+    with transaction.atomic(), recording(user, RevisionSource.How.RESTORE, restored=version.revision):
+        notes += restore_parts(record, parts)
         record.save()
         for field, pks in links.items():
             getattr(record, field.name).set(pks)
     return record, notes
+
+
+def restore_parts(record, parts):
+    """Give the record the parts a revision keeps (parts_of_versions' values); notes for
+    those naming an entry deleted since, which are left out."""
+    notes = []
+    for name, part_model, parent in part_relations(type(record)):
+        concrete, _many = kept_fields(part_model)
+        foreign_keys = [field for field in concrete if field.many_to_one and field.name != parent.name]
+        made, lost = [], 0
+        for data in parts.get(name, []):
+            if any(
+                data[field.attname] is not None
+                and not field.related_model._base_manager.filter(pk=data[field.attname]).exists()
+                for field in foreign_keys
+            ):
+                lost += 1
+                continue
+            made.append(part_model(**{**data, parent.attname: record.pk}))
+        getattr(record, name).all().delete()
+        part_model.objects.bulk_create(made)
+        if lost:
+            notes.append(
+                gettext("%(parts)s: %(count)d naming entries deleted since are left out.")
+                % {"parts": capfirst(part_model._meta.verbose_name_plural), "count": lost}
+            )
+    return notes

@@ -10,6 +10,7 @@ from django.contrib.messages import get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.urls import reverse
+from reversion.models import Version
 
 from agreements.models import Agreement, StepKind
 from foreignpolicy.imports.undo import undo_import
@@ -18,6 +19,7 @@ from foreignpolicy.registry import resource_for_import
 from tests.factories import AgreementFactory, EventFactory, ParticipantFactory, StepFactory
 from tests.foreignpolicy.test_revisions import edit
 from tests.helpers import csv_text, problems, url
+from tests.helpers import history as revision_history
 
 pytestmark = pytest.mark.django_db
 
@@ -221,6 +223,7 @@ def test_the_agreement_page_runs_as_many_queries_however_many_steps_and_parties(
 
 
 def test_a_step_entered_in_the_admin_sets_the_date_it_marks(admin_client, fta):
+    edit(admin_client, fta)  # a first revision, without steps
     signature = StepKind.objects.get(slug="signature")
     step = {"steps-TOTAL_FORMS": "1", "steps-0-kind": signature.pk, "steps-0-date": "2006-08-01"}
     response = edit(admin_client, fta, **step, **{"steps-0-date_precision": "month"})
@@ -229,6 +232,8 @@ def test_a_step_entered_in_the_admin_sets_the_date_it_marks(admin_client, fta):
         str(message) for message in get_messages(response.wsgi_request)
     ]
     assert steps_of(fta) == [("signature", "2006-08", "")]
+    # The revision keeps the steps as the form's inline saved them.
+    assert revision_history(admin_client, fta)[0][2] == "Fecha de suscripción, Pasos"
 
 
 def test_the_agreements_import_page_offers_each_kind_of_file_and_its_template(admin_client):
@@ -240,3 +245,25 @@ def test_the_agreements_import_page_offers_each_kind_of_file_and_its_template(ad
     template = reverse("admin:agreements_agreement_import_template")
     assert f'href="{template}?kind=steps" download' in page
     assert "<code>agreement, kind, date, reference, url, note_en, note_es</code>" in page
+
+
+def test_the_history_shows_what_a_steps_file_changed_and_a_restore_brings_the_steps_back(
+    import_csv, admin_client, admin_user, fta
+):
+    import_csv("steps", csv_text(HEADER, "pe-cl,ratification,2008-03-04,D.S. N° 010-2008-RE,,,"))
+    import_csv("steps", csv_text(HEADER, "pe-cl,signature,2006-08,,,,", "pe-cl,ratification,2008-03-04,,,,"))
+    fta.refresh_from_db()
+    assert (fta.signed_on_precision, len(steps_of(fta))) == (Precision.MONTH, 2)
+    rows = revision_history(admin_client, fta)
+    assert rows[0][1] == "Importación #2 de steps.csv"
+    assert [row[2] for row in rows] == ["Fecha de suscripción, Pasos", "Primera revisión"]
+    first_import, second_import = Version.objects.get_for_object(fta).order_by("pk")
+    compared = admin_client.get(
+        reverse("admin:agreements_agreement_compare", args=[fta.pk]), {"revision": [first_import.pk, second_import.pk]}
+    ).content.decode()
+    assert "Suscripción · agosto de 2006" in compared
+    assert "Ratificación · 4 de marzo de 2008 · D.S. N° 010-2008-RE" in compared  # removed: its reference is gone
+    admin_client.post(reverse("admin:agreements_agreement_restore", args=[fta.pk, first_import.pk]))
+    fta.refresh_from_db()
+    assert steps_of(fta) == [("ratification", "2008-03-04", "D.S. N° 010-2008-RE")]
+    assert (fta.signed_on, fta.signed_on_precision) == (date(2006, 8, 22), Precision.DAY)
