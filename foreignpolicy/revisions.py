@@ -402,7 +402,7 @@ def restore_parts(record, parts):
         part_model.objects.bulk_create(made)
         if lost:
             notes.append(
-                gettext("%(parts)s: %(count)d naming entries deleted since are left out.")
+                gettext("%(parts)s: %(count)d left out, as they name entries deleted since.")
                 % {"parts": capfirst(part_model._meta.verbose_name_plural), "count": lost}
             )
     return notes
