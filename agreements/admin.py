@@ -91,11 +91,13 @@ class AgreementAdmin(RecordAdmin):
         super().save_related(request, form, formsets, change)
         agreement = form.instance
         dates = dates_from_steps(agreement.steps.select_related("kind"))
-        if any(getattr(agreement, MARKED_DATES[field]) != date for field, date in dates.items()):
+        dated = any(getattr(agreement, MARKED_DATES[field]) != date for field, date in dates.items())
+        if dated:
             for field, date in dates.items():
                 setattr(agreement, MARKED_DATES[field], date)
-            agreement.save()
             messages.info(request, _("The dates the steps mark were set from them."))
+        if dated or any(formset.has_changed() for formset in formsets):
+            agreement.save()  # its dates, and the search text of its steps' references
 
     @admin.display(description=_("signed"), ordering="signed_on")
     def signed(self, agreement):

@@ -311,6 +311,10 @@ class Agreement(Record):
         blank=True,
         help_text=_("The ministry's own code for the record in its archive."),
     )
+    # The official references its steps carry (a Resolución Legislativa), kept here so that
+    # the search text is made from the agreement's own fields, an import's without a query
+    # per agreement: set from the steps whenever they are written (save(), StepsWidget).
+    step_references = models.TextField(_("references of its steps"), blank=True, editable=False)
 
     # Relations to other agreements, each stored on the agreement that does the relating
     # (the protocol, the amendment, the successor); the other's page reads it backwards.
@@ -379,7 +383,8 @@ class Agreement(Record):
 
     @property
     def reference_text(self):
-        """The references as searched: "ACE 58" and "RTA 123" find their agreement."""
+        """The references as searched: "ACE 58", "RTA 123" and a step's "Resolución
+        Legislativa N° 29000" find their agreement."""
         return " ".join(
             str(value)
             for value in (
@@ -389,9 +394,18 @@ class Agreement(Record):
                 self.wto_rta_id and f"RTA {self.wto_rta_id}",
                 self.aladi_code,
                 self.archive_code,
+                self.step_references,
             )
             if value
         )
+
+    def save(self, *args, **kwargs):
+        # A save of one agreement (the admin's, a restore's) reads its steps as they are.
+        if self.pk:
+            self.step_references = references_of(self.steps.all())
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "step_references"}
+        super().save(*args, **kwargs)
 
     @property
     def parties(self):
@@ -521,6 +535,11 @@ class Step(models.Model):
 
     def __str__(self):
         return f"{self.kind} ({self.when.isoformat() if self.date else '?'})"
+
+
+def references_of(steps):
+    """The steps' official references, as Agreement.step_references holds them."""
+    return "; ".join(dict.fromkeys(step.reference for step in steps if step.reference))
 
 
 def marking_steps(steps):

@@ -47,6 +47,7 @@ from .models import (
     StepKind,
     dates_from_steps,
     marking_steps,
+    references_of,
 )
 
 
@@ -328,7 +329,7 @@ class StepsWidget(PartsWidget):
 
     @property
     def derived_fields(self):
-        return [name for field in MARKED_DATES for name in (field, f"{field}_precision")]
+        return ["step_references", *(name for field in MARKED_DATES for name in (field, f"{field}_precision"))]
 
     def derived_values(self, instance):
         dates = PartialDateWidget()
@@ -336,6 +337,7 @@ class StepsWidget(PartsWidget):
 
     def assign(self, instance, attribute, value):
         steps = [self.make(instance.pk, part) for part in value or []]
+        instance.step_references = references_of(sorted(steps, key=lambda step: (step.when.start, step.kind.position)))
         for field, date_of_step in dates_from_steps(steps).items():
             setattr(instance, MARKED_DATES[field], date_of_step)
 

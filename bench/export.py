@@ -84,7 +84,8 @@ def add_agreements(start, stop):
     columns = (
         "slug, title_en, title_es, short_title, type_id, status_id, directorate_id, signed_on, signed_on_precision, "
         "in_force_on, in_force_on_precision, ended_on, ended_on_precision, summary_en, summary_es, source_url, "
-        "is_published, created_at, updated_at, search_text, depositary_en, depositary_es, unts_number, archive_code"
+        "is_published, created_at, updated_at, search_text, depositary_en, depositary_es, unts_number, archive_code, "
+        "step_references"
     )
     with connection.cursor() as cursor:
         with cursor.connection.cursor().copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
@@ -112,7 +113,7 @@ def add_agreements(start, stop):
                         "2025-01-01T00:00:00Z",
                         "2025-01-01T00:00:00Z",
                         "",
-                        *([""] * 4),  # no references
+                        *([""] * 5),  # no references, nor steps
                     )
                 )
         bounds = [f"bench-{start:06d}", f"bench-{stop:06d}"]

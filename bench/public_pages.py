@@ -50,7 +50,7 @@ AGREEMENTS_SQL = """
 INSERT INTO agreements_agreement (slug, is_published, created_at, updated_at, search_text, title_en, title_es,
     short_title, type_id, status_id, directorate_id, signed_on, signed_on_precision, in_force_on,
     in_force_on_precision, ended_on, ended_on_precision, summary_en, summary_es, source_url, depositary_en,
-    depositary_es, unts_number, archive_code)
+    depositary_es, unts_number, archive_code, step_references)
 SELECT 'agreement-' || i, i % 20 <> 0, now(), now(),
     'agreement ' || i || ' acuerdo ' || i || ' on trade and cooperation comercio y cooperacion',
     'Agreement ' || i || ' on trade and cooperation', 'Acuerdo ' || i || ' de comercio y cooperación',
@@ -60,7 +60,7 @@ SELECT 'agreement-' || i, i % 20 <> 0, now(), now(),
     NULL, signed, 'day', in_force, 'day', ended, 'day',
     repeat('Summary of agreement ' || i || ' on trade and cooperation. ', 8),
     repeat('Resumen del acuerdo ' || i || ' de comercio y cooperación. ', 8), 'https://example.org/' || i,
-    '', '', '', ''
+    '', '', '', '', ''
 FROM (
     SELECT i, signed, CASE WHEN i % 10 < 7 THEN signed + (i % 700) END AS in_force,
         CASE WHEN i % 10 < 7 AND i % 7 = 0 THEN signed + 700 + (i % 3000) END AS ended

@@ -34,7 +34,16 @@ from .partial_dates import PartialDate, PartialDateAttribute, Precision
 
 # Not kept: the search text is derived, the times are the revision's own, and who
 # changed or published last, and when, is what the revisions themselves tell.
-NOT_KEPT = {"search_text", "created_at", "updated_at", "changed_by", "published_by", "published_at", "withdrawn_at"}
+NOT_KEPT = {
+    "search_text",
+    "step_references",  # derived from an agreement's steps, which the revision keeps
+    "created_at",
+    "updated_at",
+    "changed_by",
+    "published_by",
+    "published_at",
+    "withdrawn_at",
+}
 VERSION_COLUMNS = ["revision_id", "object_id", "content_type_id", "db", "format", "serialized_data", "object_repr"]
 # What a restore leaves as it is: publishing stays a publisher's act.
 PUBLICATION = {"is_published", "publish_at"}

@@ -18,7 +18,7 @@ from foreignpolicy.partial_dates import Precision
 from foreignpolicy.registry import resource_for_import
 from tests.factories import AgreementFactory, EventFactory, ParticipantFactory, StepFactory
 from tests.foreignpolicy.test_revisions import edit
-from tests.helpers import csv_text, problems, url
+from tests.helpers import csv_text, page_slugs, problems, url
 from tests.helpers import history as revision_history
 
 pytestmark = pytest.mark.django_db
@@ -267,3 +267,21 @@ def test_the_history_shows_what_a_steps_file_changed_and_a_restore_brings_the_st
     fta.refresh_from_db()
     assert steps_of(fta) == [("ratification", "2008-03-04", "D.S. N° 010-2008-RE")]
     assert (fta.signed_on, fta.signed_on_precision) == (date(2006, 8, 22), Precision.DAY)
+
+
+def test_the_references_of_the_steps_find_the_agreement(import_csv, admin_client, client, fta):
+    AgreementFactory(slug="other", title_en="Other pact")
+    import_csv("steps", csv_text(HEADER, "pe-cl,congressional-approval,2008-02,Resolución Legislativa N° 29000,,,"))
+    assert page_slugs(client.get(url("agreements:list"), {"q": "resolucion legislativa 29000"})) == ["pe-cl"]
+    # Another file of the agreements keeps them searchable; an edit of the steps in the admin, too.
+    header = "slug,title_en,type,status,published"
+    import_csv("agreements", csv_text(header, "pe-cl,Peru-Chile FTA (2006),free-trade-agreement,in_force,yes"))
+    assert page_slugs(client.get(url("agreements:list"), {"q": "29000", "page": 1})) == ["pe-cl"]
+    step = fta.steps.get()
+    edit(
+        admin_client,
+        fta,
+        **{"steps-0-reference": "Resolución Legislativa N° 29111", "steps-0-id": step.pk, "steps-0-agreement": fta.pk},
+    )
+    assert page_slugs(client.get(url("agreements:list"), {"q": "29111"})) == ["pe-cl"]
+    assert page_slugs(client.get(url("agreements:list"), {"q": "29000", "page": 2})) == []
