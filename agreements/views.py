@@ -52,7 +52,7 @@ class AgreementDetailView(RecordDetailView):
             history=self.object.history(self.object.steps.for_page()),
             participants=participants_in_order(self.object.participants.for_page(), self.participant_order()),
             participant_order=self.participant_order(),
-            participant_columns=zip(PARTICIPANT_ORDERS, PARTICIPANT_COLUMNS, strict=True),
+            participant_columns=list(zip(PARTICIPANT_ORDERS, PARTICIPANT_COLUMNS, strict=True)),
             directorate_now=carrying_on.get(directorate.pk, []) if directorate else [],
             **kwargs,
         )
