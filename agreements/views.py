@@ -12,7 +12,7 @@ from foreignpolicy.public import PAGE_SIZE, DownloadView, FilteredListView, Page
 
 from .filters import AgreementFilter
 from .models import PARTICIPANT_ORDERS, Agreement, AgreementStatus, participants_in_order, status_decides
-from .resources import AgreementResource
+from .resources import AgreementResource, ParticipantResource, StepResource
 
 
 class AgreementListView(FilteredListView):
@@ -65,6 +65,18 @@ class AgreementDetailView(RecordDetailView):
 class AgreementDownloadView(DownloadView):
     filterset_class = AgreementFilter
     resource_class = AgreementResource
+
+
+class StepDownloadView(AgreementDownloadView):
+    """The steps of the agreements the filtered list selects."""
+
+    resource_class = StepResource
+
+
+class ParticipantDownloadView(AgreementDownloadView):
+    """The participants of the agreements the filtered list selects."""
+
+    resource_class = ParticipantResource
 
 
 class InForceForm(forms.Form):

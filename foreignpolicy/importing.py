@@ -59,6 +59,10 @@ class RecordResource(resources.ModelResource):
         """The columns of the file this kind imports, in order."""
         return [column.column_name for column in self.get_import_fields()]
 
+    def json_values(self):
+        """How the JSON download types each exported column's cells (CellWidget.json_value)."""
+        return [column.widget.json_value for column in self.get_export_fields()]
+
     def read_header(self, headers, known):
         """(the file's column names, the known ones it has, problems); `known`: the columns by name."""
         return read_header(headers, known, self.title_columns)

@@ -206,6 +206,9 @@ class PartsResource(RecordResource):
     def get_export_headers(self, *args, **kwargs):
         return self.file_columns()
 
+    def json_values(self):
+        return [CellWidget().json_value, *(column.widget.json_value for column in self.parts_widget.line_columns)]
+
     def is_line_file(self, headers):
         return self.parent_column in [header_name(header) for header in headers or []]
 

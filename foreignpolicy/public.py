@@ -217,7 +217,7 @@ def display_value(field, value):
 def json_download(resource, rows):
     """The rows as JSON objects with typed values: lists as arrays, yes/no as booleans,
     empty cells as null (docs/csv-format.md, "JSON")."""
-    values = [column.widget.json_value for column in resource.get_export_fields()]
+    values = resource.json_values()
     typed = ([value(cell) for value, cell in zip(values, row, strict=True)] for row in rows)
     return json_pieces(resource.get_export_headers(), typed)
 

@@ -1,6 +1,7 @@
 """The parties of a multilateral agreement with their own dates: the participants file,
 the agreement's table, the filter of parties that ratified, and "in force on a date"."""
 
+import json
 from datetime import date
 from io import StringIO
 
@@ -155,3 +156,30 @@ def test_in_force_for_a_party_reads_its_own_dates_where_given(client):
     assert in_force("2024-01-01", "CL") == ["general", "own-dates"]
     assert in_force("2020-01-01", "") == ["general", "left", "not-chile", "own-dates"]
     assert Participant.objects.count() == 2
+
+
+def test_the_list_downloads_the_steps_and_participants_of_the_agreements_it_shows(client, cptpp):
+    from agreements.models import StepKind
+    from tests.factories import StepFactory
+
+    other = AgreementFactory(slug="other")
+    draft = AgreementFactory(slug="draft", is_published=False)
+    for agreement in (cptpp, other, draft):
+        StepFactory(agreement=agreement, kind=StepKind.objects.get(slug="ratification"), date=date(2019, 1, 2))
+        ParticipantFactory(
+            agreement=agreement, country=country("JP"), consent_on=date(2018, 7, 6), consent_kind="ratification"
+        )
+    cptpp.countries.add(country("JP"))
+    page = client.get(url("agreements:list"), {"party": "JP"}).content.decode()
+    assert f'href="{url("agreements:download_steps", format="csv")}?party=JP" download' in page
+    steps = b"".join(client.get(url("agreements:download_steps", format="csv"), {"party": "JP"}).streaming_content)
+    assert steps.decode("utf-8-sig").splitlines() == [
+        "agreement,kind,date,reference,url,note_en,note_es",
+        "cptpp,ratification,2019-01-02,,,,",
+    ]
+    response = client.get(url("agreements:download_participants", "es", format="json"))
+    parties = json.loads(b"".join(response.streaming_content))
+    assert [(row["agreement"], row["party"], row["consent_kind"], row["withdrawn_on"]) for row in parties] == [
+        ("cptpp", "JP", "ratification", None),
+        ("other", "JP", "ratification", None),
+    ]

@@ -266,6 +266,8 @@ def filter_parameters(filterset_class):
 READS = {
     "agreements:list": ([{}], [*AgreementFilter.base_filters, "page"]),
     "agreements:download": ([{"format": "csv"}, {"format": "json"}], [*AgreementFilter.base_filters]),
+    "agreements:download_steps": ([{"format": "csv"}, {"format": "json"}], [*AgreementFilter.base_filters]),
+    "agreements:download_participants": ([{"format": "json"}], [*AgreementFilter.base_filters]),
     "agreements:in_force": ([{}], ["on", "party", "page"]),
     "events:list": ([{}], [*EventFilter.base_filters, "year", "page"]),
     "events:atom": ([{}], [*EventFilter.base_filters]),
