@@ -291,7 +291,7 @@ def in_date_order(model, parts):
 
 
 def part_text(model, parent, data, names):
-    """A part as a line of its values: "4 March 2008 · Ratification · D.S. N° 010-2008-RE"."""
+    """A part as a line of its values: "Ratification · 4 March 2008 · D.S. N° 010-2008-RE"."""
     concrete, _many = kept_fields(model)
     dates = partial_dates(model)
     precisions = {attribute.precision_field for attribute in dates.values()}
