@@ -336,8 +336,9 @@ class StepsWidget(PartsWidget):
         return {field: dates.render(getattr(instance, attribute)) for field, attribute in MARKED_DATES.items()}
 
     def assign(self, instance, attribute, value):
+        # In the order they happened: the value was read from its canonical text (render()).
         steps = [self.make(instance.pk, part) for part in value or []]
-        instance.step_references = references_of(sorted(steps, key=lambda step: (step.when.start, step.kind.position)))
+        instance.step_references = references_of(steps)
         for field, date_of_step in dates_from_steps(steps).items():
             setattr(instance, MARKED_DATES[field], date_of_step)
 
