@@ -73,7 +73,12 @@ class PartsWidget(CellWidget):
         self.meanings = [CellMeanings(column.widget) for column in self.line_columns]
 
     def prepare(self, values, context):
-        lines = [cells for value in values for cells in self.lines_of(value)]
+        lines = []
+        for value in values:
+            try:
+                lines += self.lines_of(value)
+            except ValueError:
+                continue  # the cell's problem is told when it is read (clean)
         self.prepare_lines([list(cells) for cells in zip(*lines, strict=True)] or [[]] * len(self.names), context)
 
     def lines_of(self, value):

@@ -14,6 +14,7 @@ from reversion.models import Version
 
 from agreements.models import Agreement, StepKind
 from foreignpolicy.imports.undo import undo_import
+from foreignpolicy.models import FileJob
 from foreignpolicy.partial_dates import Precision
 from foreignpolicy.registry import resource_for_import
 from tests.factories import AgreementFactory, EventFactory, ParticipantFactory, StepFactory
@@ -285,3 +286,40 @@ def test_the_references_of_the_steps_find_the_agreement(import_csv, admin_client
     )
     assert page_slugs(client.get(url("agreements:list"), {"q": "29111"})) == ["pe-cl"]
     assert page_slugs(client.get(url("agreements:list"), {"q": "29000", "page": 2})) == []
+
+
+@pytest.mark.parametrize("inline", [True, False])
+def test_the_admins_export_of_steps_holds_those_of_the_filtered_agreements(
+    admin_client, settings, django_capture_on_commit_callbacks, fta, inline
+):
+    settings.EXPORT_INLINE_MAX_ROWS = 100 if inline else 0
+    StepFactory(agreement=fta, date=date(2008, 3, 4))
+    StepFactory(agreement=AgreementFactory(slug="signed-only", status_id="signed"), date=date(2009, 1, 1))
+    export_page = reverse("admin:agreements_agreement_export") + "?status__code__exact=in_force"
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(export_page, {"format": 0, "resource": 1})  # the second resource: steps
+    if not inline:
+        job = FileJob.objects.get(action=FileJob.Action.EXPORT)
+        response = admin_client.get(reverse("admin:agreements_agreement_job_download", args=[job.pk]))
+    text = b"".join(response.streaming_content if response.streaming else [response.content]).decode("utf-8-sig")
+    assert text.splitlines() == [HEADER, "pe-cl,ratification,2008-03-04,,,,"]
+
+
+def test_a_steps_cell_in_the_plans_own_form_that_is_not_one_is_named(import_csv, fta):
+    result = import_csv("steps", csv_text("slug,steps", "pe-cl,signed in 2006"))
+    assert problems(result) == ["Row 2, column “steps”: “signed in 2006” is not a part as a parts file writes it."]
+
+
+def test_a_restore_leaves_out_the_steps_whose_kind_was_deleted_since_and_says_so(import_csv, admin_client, fta):
+    vote = StepKind.objects.create(slug="plenary-vote", name_en="Plenary vote", name_es="Votación en el Pleno")
+    import_csv("steps", csv_text(HEADER, "pe-cl,plenary-vote,2008-01,,,,", "pe-cl,ratification,2008-03-04,,,,"))
+    import_csv("steps", csv_text(HEADER, "pe-cl,ratification,2008-03-04,,,,"))
+    vote.delete()
+    first_import = Version.objects.get_for_object(fta).order_by("pk").first()
+    response = admin_client.post(
+        reverse("admin:agreements_agreement_restore", args=[fta.pk, first_import.pk]), follow=True
+    )
+    assert "Pasos: se omiten 1, porque nombran entradas eliminadas desde entonces." in [
+        str(message) for message in get_messages(response.wsgi_request)
+    ]
+    assert steps_of(fta) == [("ratification", "2008-03-04", "")]
