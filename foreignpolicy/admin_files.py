@@ -302,7 +302,11 @@ class FileImportExportMixin(ExportMixin):
         context.update(
             self.admin_site.each_context(request),
             opts=self.opts,
-            file_kinds=[(name, label, self.resource(name).file_columns()) for name, label in self.file_kinds()],
+            file_kinds=[
+                (name, label, resource.file_columns(), resource.file_note())
+                for name, label in self.file_kinds()
+                for resource in [self.resource(name)]
+            ],
             limit=settings.IMPORT_MAX_UPLOAD_BYTES,
             inline_limit=settings.IMPORT_INLINE_MAX_BYTES,
         )

@@ -55,6 +55,10 @@ class RecordResource(resources.ModelResource):
         """What a file of this kind holds, as staff read it: "agreements", "steps"."""
         return cls._meta.model._meta.verbose_name_plural
 
+    def file_note(self):
+        """What the import page says of this kind's files beside their columns."""
+        return ""
+
     def file_columns(self):
         """The columns of the file this kind imports, in order."""
         return [column.column_name for column in self.get_import_fields()]

@@ -208,6 +208,12 @@ class PartsResource(RecordResource):
     def file_columns(self):
         return [self.parent_column, *self.parts_widget.names]
 
+    def file_note(self):
+        return _(
+            "A file of %(parts)s gives, for each %(record)s it names, its whole list: those not in the file are "
+            "removed. The others keep theirs."
+        ) % {"parts": self.file_label(), "record": self._meta.model._meta.verbose_name}
+
     def get_export_headers(self, *args, **kwargs):
         return self.file_columns()
 

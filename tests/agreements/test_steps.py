@@ -246,6 +246,7 @@ def test_the_agreements_import_page_offers_each_kind_of_file_and_its_template(ad
     template = reverse("admin:agreements_agreement_import_template")
     assert f'href="{template}?kind=steps" download' in page
     assert "<code>agreement, kind, date, reference, url, note_en, note_es</code>" in page
+    assert "Un archivo de pasos da, para cada acuerdo que nombra, su lista completa" in page
 
 
 def test_the_history_shows_what_a_steps_file_changed_and_a_restore_brings_the_steps_back(
